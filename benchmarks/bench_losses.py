@@ -59,7 +59,9 @@ def plain_sigmoid(z, t):
     """Stable, written the obvious way: softplus via logaddexp, no care for memory."""
     n = z.shape[0]
     loss = np.sum(np.logaddexp(0, z) - z * t) / n
-    p = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+    p = np.where(
+        z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z)))
+    )
     return loss, (p - t) / n
 
 
@@ -74,9 +76,12 @@ def plain_softmax(z, labels, onehot):
 
 def torch_sigmoid(z, t):
     x = torch.from_numpy(z).requires_grad_(True)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        x, torch.from_numpy(t), reduction="sum"
-    ) / z.shape[0]
+    loss = (
+        torch.nn.functional.binary_cross_entropy_with_logits(
+            x, torch.from_numpy(t), reduction="sum"
+        )
+        / z.shape[0]
+    )
     loss.backward()
     return loss.item(), x.grad.numpy()
 

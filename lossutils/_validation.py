@@ -47,9 +47,7 @@ def check_logits(logits, *, ndims: tuple[int, ...]) -> tuple[np.ndarray, np.dtyp
     """Validate logits: numeric, ``ndim`` in ``ndims``, a non-empty batch and class axis."""
     z, out_dtype = as_float_array(logits, "logits")
     if z.ndim not in ndims:
-        wanted = " or ".join(
-            {1: "1-D (N,)", 2: "2-D (N, C)"}.get(n, f"{n}-D") for n in ndims
-        )
+        wanted = " or ".join({1: "1-D (N,)", 2: "2-D (N, C)"}.get(n, f"{n}-D") for n in ndims)
         raise ValueError(f"logits must be {wanted}; got {z.ndim}-D with shape {z.shape}")
     if z.shape[0] == 0:
         raise ValueError(f"logits hold an empty batch (N = 0); got shape {z.shape}")

@@ -183,7 +183,9 @@ def softmax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
 def log_softmax(x: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     r"""Logarithm of the softmax, accurate even where the softmax rounds to 1 or 0.
 
-    .. math:: \log \operatorname{softmax}(x)_j = (x_j - m) - \log\Bigl(1 + \sum_{i \ne k} e^{x_i - m}\Bigr)
+    .. math::
+        \log \operatorname{softmax}(x)_j
+        = (x_j - m) - \log\Bigl(1 + \sum_{i \ne k} e^{x_i - m}\Bigr)
 
     Parameters
     ----------
@@ -237,8 +239,6 @@ def one_hot(labels: ArrayLike, num_classes: int) -> NDArray[np.float64]:
         raise ValueError(f"num_classes must be at least 1; got {num_classes}")
     y = np.asarray(labels)
     if y.dtype.kind not in "iu":
-        raise TypeError(
-            f"labels must be integer class indices; got an array of dtype {y.dtype}"
-        )
+        raise TypeError(f"labels must be integer class indices; got an array of dtype {y.dtype}")
     check_label_range(y, num_classes)
     return (y[..., None] == np.arange(num_classes)).astype(np.float64)

@@ -129,7 +129,7 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def forward(self, logits: ArrayLike, targets: ArrayLike):
-        """Return the loss of logits ``(N, C)`` against labels ``(N,)`` or probability rows ``(N, C)``.
+        """Return the loss of logits ``(N, C)`` against labels ``(N,)`` or probability rows.
 
         Returns a scalar for ``"mean"`` and ``"sum"``, shape ``(N,)`` for
         ``"none"``, in the dtype of the logits (float64 for integer logits).
