@@ -78,7 +78,7 @@ def check_probability_targets(targets, shape: tuple[int, ...], dtype: np.dtype) 
         bad = np.argwhere((t < 0) | (t > 1))[0]
         raise ValueError(
             "targets must be probabilities in [0, 1]; got "
-            f"{t[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}"
+            f"{float(t[tuple(bad)]):g} at index {tuple(int(i) for i in bad)}"
         )
     return t
 
@@ -92,7 +92,7 @@ def check_row_sums(t: np.ndarray) -> None:
         i = int(bad[0])
         raise ValueError(
             "each row of probability targets must sum to 1 "
-            f"(within {tolerance:g}); row {i} sums to {sums[i]!r}"
+            f"(within {tolerance:g}); row {i} sums to {float(sums[i]):.10g}"
             f" ({bad.size} such row{'s' if bad.size > 1 else ''})"
         )
 

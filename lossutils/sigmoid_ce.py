@@ -66,7 +66,8 @@ def _sigmoid_ce_rows(z, t, grad, u, scratch, mask, divisor):
 def _loss_rows_with_infinities(z, t):
     """Per-row losses where a logit is infinite: ``inf * 0`` is taken as its limit, 0."""
     u = (z >= 0) - t
-    hinge = np.where(u == 0, 0.0, z * u)
+    with np.errstate(invalid="ignore"):
+        hinge = np.where(u == 0, 0.0, z * u)
     return (hinge + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
 
 

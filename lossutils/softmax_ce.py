@@ -71,11 +71,12 @@ def _softmax_ce_rows(z, labels, t, grad, e, divisor, *, with_infinities=False):
     return hinge + np.log1p(rest)
 
 
-def _finite_limit(z: NDArray) -> NDArray:
+def _finite_limit(z: NDArray, row_numbers: NDArray) -> NDArray:
     """Logits with the same softmax as ``z`` in the limit, and a finite maximum.
 
     A row holding ``+inf`` puts all its probability, shared equally, on its
-    ``+inf`` entries: they become 0 and the others ``-inf``.
+    ``+inf`` entries: they become 0 and the others ``-inf``. ``row_numbers``
+    are the rows' places in the batch, for the error message.
     """
     positive_inf = np.isposinf(z)
     limit = np.where(positive_inf, 0.0, -np.inf).astype(z.dtype)
@@ -83,7 +84,7 @@ def _finite_limit(z: NDArray) -> NDArray:
     dead = np.flatnonzero(np.isneginf(z).all(axis=1))
     if dead.size:
         raise ValueError(
-            f"every logit of {dead.size} row(s) is -inf (first: row {dead[0]}), "
+            f"every logit of {dead.size} row(s) is -inf (first: row {row_numbers[dead[0]]}), "
             "so their softmax is undefined"
         )
     return z
@@ -172,7 +173,7 @@ class SoftmaxCrossEntropy(Loss):
             grad_bad = np.empty((bad.size, c), dtype=z.dtype)
             with np.errstate(invalid="ignore"):
                 per_sample[bad] = _softmax_ce_rows(
-                    _finite_limit(z[bad]),
+                    _finite_limit(z[bad], bad),
                     None if labels is None else labels[bad],
                     None if t is None else t[bad],
                     grad_bad,
