@@ -95,7 +95,9 @@ def test_gradients_match_finite_differences(batch, reduction):
         loss_fn = loss_cls(reduction)
         loss_fn.forward(z, targets)
         analytic = loss_fn.backward()
-        check = gradient_check(lambda v: loss_cls(reduction).forward(v, targets), z, analytic)
+        check = gradient_check(
+            lambda v, cls=loss_cls, t=targets: cls(reduction).forward(v, t), z, analytic
+        )
         assert check.max_rel_error < 1e-7, (loss_cls.__name__, str(check))
 
 

@@ -45,7 +45,7 @@ def test_seed_softmax_cross_entropy_matches_the_stable_loss_away_from_the_clip()
 
 
 def test_seed_style_code_keeps_the_dtype():
-    loss, grad = lossutils.seed_sigmoid_cross_entropy(
+    _, grad = lossutils.seed_sigmoid_cross_entropy(
         np.zeros((2, 2), np.float32), np.zeros((2, 2), np.float32)
     )
     assert grad.dtype == np.float32

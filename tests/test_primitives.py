@@ -1,4 +1,4 @@
-"""The stable primitives: values against mpmath and SciPy's published test values, dtypes, no warnings.
+"""The stable primitives: values against mpmath and SciPy's test values, dtypes, no warnings.
 
 pytest runs with warnings turned into errors (pyproject.toml), so every test
 here also proves that no RuntimeWarning was raised.
