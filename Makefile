@@ -1,0 +1,48 @@
+# Two commands, each self-bootstrapping on a fresh clone:
+#   make book   set up .venv, build the web book (every notebook executed)
+#   make test   set up .venv, run every check (lint, unit tests, nbval, book build)
+# and:
+#   make lab    open JupyterLab on book/ in the same environment
+#   make bench  run the speed and memory benchmark (installs torch 2.13.0 if it can)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-requirements
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+
+.PHONY: book test lint unit nbval lab bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check lossutils tests benchmarks tools book
+	$(BIN)/ruff format --check lossutils tests benchmarks tools book
+
+unit: $(STAMP)
+	$(BIN)/pytest tests lossutils --doctest-modules
+
+nbval: $(STAMP)
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
+		-p no:cacheprovider $(NOTEBOOKS)
+
+test: lint unit nbval book
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
+	$(BIN)/jupyter lab book/
+
+bench: $(STAMP)
+	-$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python benchmarks/bench_losses.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
