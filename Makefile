@@ -1,6 +1,7 @@
 # Two commands, each self-bootstrapping on a fresh clone:
 #   make book   set up .venv, build the web book (every notebook executed)
-#   make test   set up .venv, run every check (lint, unit tests, nbval, book build)
+#   make test   set up .venv, run every check (lint, unit tests, nbval, book build, and the
+#               built site in headless Chromium)
 # and:
 #   make lab    open JupyterLab on book/ in the same environment
 #   make bench  run the speed and memory benchmark (installs torch 2.13.0 if it can)
@@ -11,7 +12,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: book test lint unit nbval lab bench clean
+.PHONY: book test lint unit nbval browser lab bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +29,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lossutils tests benchmarks tools book
 
 unit: $(STAMP)
-	$(BIN)/pytest tests lossutils --doctest-modules
+	$(BIN)/pytest tests lossutils --doctest-modules --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider $(NOTEBOOKS)
 
-test: lint unit nbval book
+# The built site in headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it).
+# axe-core comes from npm; without npm or Chromium the test skips locally (fails under CI=true).
+browser: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
+	$(BIN)/pytest -p no:cacheprovider tests/browser
+
+test: lint unit nbval book browser
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
