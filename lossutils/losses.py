@@ -84,6 +84,7 @@ class Loss:
             )
         self.weight_decay = weight_decay
         self._grad: NDArray | None = None
+        self._handed_over = False  # backward() already returned the last gradient
         self._grad_shape: tuple[int, ...] = ()
         self._out_dtype = np.dtype(np.float64)
 
@@ -108,6 +109,7 @@ class Loss:
     def _finish_forward(self, per_sample: NDArray, grad: NDArray, shape, out_dtype):
         """Keep the gradient for ``backward`` and reduce the per-sample losses."""
         self._grad, self._grad_shape, self._out_dtype = grad, shape, out_dtype
+        self._handed_over = False
         if self.reduction == "none":
             return per_sample.astype(out_dtype, copy=False)
         total = per_sample.sum()
@@ -139,19 +141,27 @@ class Loss:
             If there was no ``forward`` since the last ``backward``.
         """
         if self._grad is None:
+            name = type(self).__name__
+            if self._handed_over:
+                raise RuntimeError(
+                    f"{name}.backward() was already called for the last forward(): it hands "
+                    "the gradient over once. Call forward() again for a new gradient."
+                )
             raise RuntimeError(
-                f"{type(self).__name__}.backward() needs a forward() first "
-                "(backward hands over the gradient of the last forward, once)"
+                f"{name}.backward() called before forward(): call forward(logits, targets) first"
             )
-        grad, self._grad = self._grad, None
-        n = grad.shape[0]
+        n = self._grad.shape[0]
+        scale = None
         if upstream is not None:
             if self.reduction != "none":
                 raise ValueError(
                     "backward(upstream) is for reduction='none'; this loss uses "
                     f"reduction={self.reduction!r}, so call backward() without arguments"
                 )
-            grad *= _check_upstream(upstream, n).astype(grad.dtype, copy=False)[:, None]
+            scale = _check_upstream(upstream, n).astype(self._grad.dtype, copy=False)
+        grad, self._grad, self._handed_over = self._grad, None, True
+        if scale is not None:
+            grad *= scale[:, None]
         self.decay_backward()
         return grad.reshape(self._grad_shape).astype(self._out_dtype, copy=False)
 

@@ -183,13 +183,22 @@ def test_weight_decay_accepts_a_module_and_rejects_bad_settings():
 @pytest.mark.parametrize("loss_cls", [SigmoidCrossEntropy, SoftmaxCrossEntropy])
 def test_backward_needs_a_forward_each_time(loss_cls):
     loss_fn = loss_cls()
-    with pytest.raises(RuntimeError, match=r"needs a forward\(\) first"):
+    with pytest.raises(RuntimeError, match=r"called before forward\(\)"):
         loss_fn.backward()
     targets = np.array([[1.0, 0.0]]) if loss_cls is SigmoidCrossEntropy else np.array([0])
     loss_fn.forward(np.array([[1.0, 2.0]]), targets)
     loss_fn.backward()
-    with pytest.raises(RuntimeError, match=r"once"):
+    with pytest.raises(RuntimeError, match=r"already called for the last forward\(\).*once"):
         loss_fn.backward()
+
+
+def test_a_refused_upstream_leaves_the_gradient_available(batch):
+    z, labels, _, _ = batch
+    loss_fn = SoftmaxCrossEntropy("none")
+    loss_fn.forward(z, labels)
+    with pytest.raises(ValueError):
+        loss_fn.backward(np.ones(3))
+    assert loss_fn.backward(np.ones(5)).shape == (5, 4)
 
 
 def test_upstream_is_only_for_reduction_none(batch):

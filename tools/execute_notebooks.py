@@ -17,7 +17,11 @@ from nbclient import NotebookClient
 def execute(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,  # no timestamps in the committed metadata
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     nbformat.write(nb, path)
     print(f"executed {path}")
