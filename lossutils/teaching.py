@@ -34,12 +34,18 @@ def _module_of(obj) -> str:
     return getattr(obj, "__module__", None) or ""
 
 
-def check_own_work(function: Callable, forbidden: Iterable[str] = FORBIDDEN_MODULES) -> None:
+def check_own_work(
+    function: Callable,
+    allow: Iterable[str] = (),
+    forbidden: Iterable[str] = FORBIDDEN_MODULES,
+) -> None:
     """Raise ``AssertionError`` unless ``function`` is the student's own code.
 
     It must be a plain function defined in the notebook, and none of the global
     names it uses may come from ``lossutils`` or another library that already
-    implements the answer. NumPy is of course allowed.
+    implements the answer, except the names in ``allow`` (what earlier
+    chapters built, such as ``sigmoid`` when the exercise is the loss). NumPy
+    is of course allowed.
 
     Examples
     --------
@@ -58,7 +64,7 @@ def check_own_work(function: Callable, forbidden: Iterable[str] = FORBIDDEN_MODU
             f"(it comes from {function.__module__})"
         )
     forbidden = tuple(forbidden)
-    for used in sorted(_referenced_names(function.__code__)):
+    for used in sorted(_referenced_names(function.__code__) - set(allow)):
         obj = function.__globals__.get(used)
         module = _module_of(obj)
         if module.split(".")[0] in forbidden:

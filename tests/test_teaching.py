@@ -46,6 +46,16 @@ def test_calling_the_finished_version_fails(source, names, message):
         check_own_work(notebook_function(source, **names))
 
 
+def test_allowed_names_may_come_from_lossutils():
+    own = notebook_function(
+        "def bce(z, t):\n    p = sigmoid(z)\n    return -np.mean(t * np.log(p))",
+        sigmoid=lossutils.sigmoid,
+    )
+    check_own_work(own, allow=["sigmoid"])
+    with pytest.raises(AssertionError, match=r"bce uses sigmoid"):
+        check_own_work(own)
+
+
 def test_an_imported_function_fails():
     with pytest.raises(AssertionError, match=r"written in this notebook, not imported"):
         check_own_work(lossutils.softmax)

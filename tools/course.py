@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -36,18 +37,27 @@ COURSE_ID = "cross-entropy-from-scratch"
 # instructor can run any nbgrader command there by hand.
 CONFIG = f'''"""nbgrader configuration of the course built from the book (tools/course.py)."""
 
-from nbgrader.converters.generate_assignment import GenerateAssignment
-
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 c.CourseDirectory.course_id = "{COURSE_ID}"
 c.CourseDirectory.root = "."
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ExecutePreprocessor.timeout = 120
 
-# nbgrader's own steps, then one more: the worked solutions of the end-of-chapter
-# exercises (cells tagged "exercise-solution") are for the web book, not for students.
+# nbgrader 0.9's own steps, in its order, then one more: the worked solutions of the
+# end-of-chapter exercises (cells tagged "exercise-solution") are for the web book only.
 c.GenerateAssignment.preprocessors = [
-    *GenerateAssignment.class_traits()["preprocessors"].default_value,
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
     "nbconvert.preprocessors.TagRemovePreprocessor",
 ]
 c.TagRemovePreprocessor.remove_cell_tags = ["exercise-solution"]
@@ -68,8 +78,12 @@ def graded_chapters() -> list[Path]:
 def nbgrader(course: Path, *args: str) -> None:
     """Run one nbgrader command in the course directory; stop on failure."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=course, capture_output=True, text=True)
-    if result.returncode != 0:
+    # nbgrader runs alembic (its database migrations) as a command: put this
+    # environment's scripts first on PATH even when it is not activated.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(command, cwd=course, capture_output=True, text=True, env=env)
+    # nbgrader only logs a broken config file and goes on with its defaults: treat it as fatal.
+    if result.returncode != 0 or "Exception while loading config file" in result.stderr:
         raise SystemExit(
             f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n"
             f"{result.stdout}\n{result.stderr}"
