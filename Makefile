@@ -1,10 +1,12 @@
 # Two commands, each self-bootstrapping on a fresh clone:
 #   make book   set up .venv, build the web book (every notebook executed)
-#   make test   set up .venv, run every check (lint, unit tests, nbval, book build, and the
-#               built site in headless Chromium)
+#   make test   set up .venv, run every check: lint, unit tests, nbval, the book build, the
+#               built site in headless Chromium, and the nbgrader round trip
 # and:
-#   make lab    open JupyterLab on book/ in the same environment
-#   make bench  run the speed and memory benchmark (installs torch 2.13.0 if it can)
+#   make lab         open JupyterLab on book/ in the same environment
+#   make assignment  build the nbgrader course: student copies in _build/course/release/
+#   make grade       autograde _build/course/submitted/<student>/<assignment>/, write grades.csv
+#   make bench       run the speed and memory benchmarks (installs torch 2.13.0 if it can)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: book test lint unit nbval browser lab bench clean
+.PHONY: book test lint unit nbval browser course assignment grade lab bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lossutils tests benchmarks tools book
 
 unit: $(STAMP)
-	$(BIN)/pytest tests lossutils --doctest-modules --ignore=tests/browser
+	$(BIN)/pytest tests lossutils --doctest-modules --ignore=tests/browser --ignore=tests/course
 
 nbval: $(STAMP)
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
@@ -42,15 +44,26 @@ browser: $(STAMP)
 		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
 	$(BIN)/pytest -p no:cacheprovider tests/browser
 
-test: lint unit nbval book browser
+# The teaching round trip: build the course in a temporary directory, hand in the instructor
+# version, an untouched student copy and one-solution copies, autograde, check the scores.
+course: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider tests/course
+
+test: lint unit nbval book browser course
+
+assignment: $(STAMP)
+	$(BIN)/python tools/course.py assignment
+
+grade: $(STAMP)
+	$(BIN)/python tools/course.py grade
 
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r requirements-lab.txt
 	$(BIN)/jupyter lab book/
 
 bench: $(STAMP)
 	-$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench_losses.py
+	$(BIN)/python benchmarks/bench_ufuncs.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -37,10 +37,13 @@ COURSE_ID = "cross-entropy-from-scratch"
 # instructor can run any nbgrader command there by hand.
 CONFIG = f'''"""nbgrader configuration of the course built from the book (tools/course.py)."""
 
+import os
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 c.CourseDirectory.course_id = "{COURSE_ID}"
-c.CourseDirectory.root = "."
-c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+root = os.path.dirname(os.path.abspath(__file__))  # this directory, wherever it is run from
+c.CourseDirectory.root = root
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.ExecutePreprocessor.timeout = 120
 
 # nbgrader 0.9's own steps, in its order, then one more: the worked solutions of the
