@@ -86,7 +86,16 @@ def seed_sigmoid(x: ArrayLike) -> NDArray[np.floating]:
 
 
 def seed_softmax(x: ArrayLike) -> NDArray[np.floating]:
-    """The seed's softmax over the rows of a 2-D array: maximum subtracted, then normalised."""
+    r"""The seed's softmax over the rows of a 2-D array: maximum subtracted, then normalised.
+
+    .. math:: \operatorname{softmax}(x)_{ij} = \frac{e^{x_{ij} - m_i}}{\sum_k e^{x_{ik} - m_i}},
+        \quad m_i = \max_k x_{ik}
+
+    Examples
+    --------
+    >>> seed_softmax(np.array([[1000.0, 1000.0]]))
+    array([[0.5, 0.5]])
+    """
     x = _as_float(x)
     e = np.exp(x - x.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)

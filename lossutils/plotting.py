@@ -25,6 +25,12 @@ def use_book_style() -> None:
 
     Call it once at the top of a chapter. The settings are plain
     ``matplotlib.rcParams``, so a figure looks the same on every machine.
+
+    Examples
+    --------
+    >>> use_book_style()
+    >>> mpl.rcParams["figure.dpi"]
+    100.0
     """
     mpl.rcParams.update(
         {
@@ -72,6 +78,14 @@ def plot_curves(
         Logarithmic vertical axis.
     styles : mapping of str to str, optional
         Matplotlib format strings (``"--"``, ``":"``) by label.
+
+    Examples
+    --------
+    >>> x = np.linspace(-5, 5, 11)
+    >>> ax = plot_curves(x, {"x^2": x**2}, title="A parabola", xlabel="x", ylabel="y")
+    >>> ax.get_title()
+    'A parabola'
+    >>> plt.close(ax.figure)
     """
     if ax is None:
         _, ax = plt.subplots()
@@ -88,7 +102,14 @@ def plot_curves(
 def shade_band(
     ax: plt.Axes, start: float, stop: float, *, label: str | None = None, color: str = "0.85"
 ) -> plt.Axes:
-    """Shade the vertical band ``start <= x <= stop`` (a saturated region, say)."""
+    """Shade the vertical band ``start <= x <= stop`` (a saturated region, say).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = shade_band(ax, 9.2, 10.0, label="saturated")
+    >>> plt.close(fig)
+    """
     ax.axvspan(start, stop, color=color, alpha=0.6, label=label, zorder=0)
     return ax
 
@@ -109,6 +130,13 @@ def heatmap(
 
     The colour scale is symmetric about 0, so positive and negative entries
     (the diagonal and off-diagonal of a softmax Jacobian, say) read at a glance.
+
+    Examples
+    --------
+    >>> ax = heatmap(np.eye(2), title="Identity", xlabel="column", ylabel="row")
+    >>> len(ax.texts)
+    4
+    >>> plt.close(ax.figure)
     """
     m = np.asarray(matrix, dtype=float)
     if ax is None:
