@@ -13,7 +13,11 @@ are invisible to it, so its column says n/a).
 Targets (issue 2): softmax CE at most 1.3x PyTorch's time, sigmoid CE at most
 1.5x, both at least 2x faster than the seed-style code, peak memory at most 3x.
 
-Run: ``python benchmarks/bench_losses.py [--repeats 15] [--n 4096] [--c 1000]``
+With ``--block-sweep`` it instead times lossutils alone for several sizes of
+the row blocks its layers work on (``lossutils.losses.BLOCK_BYTES``), relative
+to the default of 1 MiB.
+
+Run: ``python benchmarks/bench_losses.py [--repeats 15] [--n 4096] [--c 1000] [--block-sweep]``
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import tracemalloc
 import numpy as np
 
 import lossutils
+import lossutils.losses
 from lossutils.naive import seed_sigmoid_cross_entropy, seed_softmax_cross_entropy
 
 try:
@@ -133,12 +138,43 @@ def max_difference(results: dict) -> str:
     return "; ".join(parts)
 
 
+def block_sweep(n: int, c: int, repeats: int) -> None:
+    """lossutils forward + backward for several block sizes, relative to the default."""
+    default = lossutils.losses.BLOCK_BYTES
+    sizes = [1 << k for k in (16, 18, 20, 22, 24, 28)]
+    rng = np.random.default_rng(0)
+    print(f"lossutils forward + backward, N = {n}, C = {c}: time / time with 1 MiB blocks\n")
+    print(f"{'loss':<12}{'dtype':<9}" + "".join(f"{s // 1024:>9} KiB" for s in sizes))
+    for kind in ("softmax", "sigmoid"):
+        for dtype in (np.float32, np.float64):
+            z = (3 * rng.standard_normal((n, c))).astype(dtype)
+            if kind == "softmax":
+                data, fn = (z, rng.integers(0, c, size=n), None), lossutils_softmax
+            else:
+                data, fn = (z, (rng.random((n, c)) < 0.05).astype(dtype)), lossutils_sigmoid
+            times = {}
+            for _ in range(repeats):  # interleave the sizes so drift hits all alike
+                for size in sizes:
+                    lossutils.losses.BLOCK_BYTES = size
+                    start = time.perf_counter()
+                    fn(*data)
+                    times.setdefault(size, []).append(time.perf_counter() - start)
+            lossutils.losses.BLOCK_BYTES = default
+            base = statistics.median(times[1 << 20])
+            ratios = "".join(f"{statistics.median(times[s]) / base:12.2f}x" for s in sizes)
+            print(f"{kind + ' CE':<12}{np.dtype(dtype).name:<9}{ratios}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4096)
     parser.add_argument("--c", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--block-sweep", action="store_true")
     args = parser.parse_args()
+    if args.block_sweep:
+        block_sweep(args.n, args.c, args.repeats)
+        return
 
     if torch is not None:
         torch.set_num_threads(1)
