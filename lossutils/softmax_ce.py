@@ -30,15 +30,17 @@ from .losses import Loss, row_blocks
 __all__ = ["SoftmaxCrossEntropy"]
 
 
-def _softmax_ce_rows(z, labels, t, grad, e, divisor, *, with_infinities=False):
+def _softmax_ce_rows(z, labels, t, grad, divisor, *, with_infinities=False):
     """Loss of each row of one block, and the block's gradient written into ``grad``.
 
     Exactly one of ``labels`` (shape ``(b,)``) and ``t`` (shape ``(b, C)``) is
-    given; ``e`` is a block-sized work buffer.
+    given. ``grad`` doubles as the work buffer: it holds ``z - m``, then
+    ``e = exp(z - m)``, then the gradient, so a block touches two arrays only.
     """
     idx = np.arange(z.shape[0])
     k = z.argmax(axis=1)
     m = z[idx, k]
+    e = grad
     np.subtract(z, m[:, None], out=e)  # z - m <= 0
     if labels is not None:
         hinge = m - z[idx, labels]
@@ -55,11 +57,11 @@ def _softmax_ce_rows(z, labels, t, grad, e, divisor, *, with_infinities=False):
     r = 1.0 / (1.0 + rest)  # so that p = e * r
 
     if labels is not None:
-        factor = r if divisor is None else r / divisor
-        np.multiply(e, factor[:, None], out=grad)  # p, scaled
         # p_y - 1 for the true class: -rest * r if it is the maximum (no 1 - p_k),
         # else p_y - 1 with p_y <= 1/2, where the subtraction loses nothing.
         p_y_minus_1 = np.where(labels == k, -rest * r, e[idx, labels] * r - 1.0)
+        factor = r if divisor is None else r / divisor
+        np.multiply(e, factor[:, None], out=grad)  # p, scaled
         grad[idx, labels] = p_y_minus_1 if divisor is None else p_y_minus_1 / divisor
     else:
         np.multiply(e, r[:, None], out=grad)  # p
@@ -152,17 +154,14 @@ class SoftmaxCrossEntropy(Loss):
 
         grad = np.empty_like(z)
         per_sample = np.empty(n, dtype=z.dtype)
-        blocks = list(row_blocks(n, c, z.itemsize))
-        e = np.empty_like(z[blocks[0]])
         divisor = self._divisor(n)
         with np.errstate(invalid="ignore"):  # inf - inf, 0 * inf: mended below
-            for rows in blocks:
+            for rows in row_blocks(n, c, z.itemsize):
                 per_sample[rows] = _softmax_ce_rows(
                     z[rows],
                     None if labels is None else labels[rows],
                     None if t is None else t[rows],
                     grad[rows],
-                    e[: rows.stop - rows.start],
                     divisor,
                 )
         bad = np.flatnonzero(np.isnan(per_sample))
@@ -177,7 +176,6 @@ class SoftmaxCrossEntropy(Loss):
                     None if labels is None else labels[bad],
                     None if t is None else t[bad],
                     grad_bad,
-                    np.empty_like(grad_bad),
                     divisor,
                     with_infinities=True,
                 )
