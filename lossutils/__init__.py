@@ -26,10 +26,10 @@ from .naive import (
     seed_softmax_cross_entropy,
 )
 from .primitives import log_sigmoid, log_softmax, logsumexp, one_hot, sigmoid, softmax
-from .sigmoid_ce import SigmoidCrossEntropy
-from .softmax_ce import SoftmaxCrossEntropy
+from .sigmoid_ce import SigmoidCrossEntropy, sigmoid_cross_entropy
+from .softmax_ce import SoftmaxCrossEntropy, softmax_cross_entropy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "GradientCheck",
@@ -52,5 +52,7 @@ __all__ = [
     "seed_softmax",
     "seed_softmax_cross_entropy",
     "sigmoid",
+    "sigmoid_cross_entropy",
     "softmax",
+    "softmax_cross_entropy",
 ]

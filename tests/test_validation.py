@@ -270,7 +270,7 @@ def test_mistakes_raise_a_clear_error(call, logits, targets, error, match):
 
 
 def test_bad_reduction_is_refused():
-    with pytest.raises(ValueError, match=r"'mean', 'sum' or 'none'; got 'average'"):
+    with pytest.raises(ValueError, match=r"one of 'mean', 'sum', 'none'; got 'average'"):
         SoftmaxCrossEntropy(reduction="average")
 
 
