@@ -16,7 +16,7 @@ True
 
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
-from .modules import Linear, Module, Parameter
+from .modules import Linear, Module, Parameter, ReLU, Sequential
 from .naive import (
     naive_sigmoid,
     naive_softmax,
@@ -37,6 +37,8 @@ __all__ = [
     "Loss",
     "Module",
     "Parameter",
+    "ReLU",
+    "Sequential",
     "SigmoidCrossEntropy",
     "SoftmaxCrossEntropy",
     "gradient_check",
