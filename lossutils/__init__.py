@@ -25,13 +25,16 @@ from .naive import (
     seed_softmax,
     seed_softmax_cross_entropy,
 )
+from .optim import SGD, l2_penalty
 from .primitives import log_sigmoid, log_softmax, logsumexp, one_hot, sigmoid, softmax
 from .sigmoid_ce import SigmoidCrossEntropy
 from .softmax_ce import SoftmaxCrossEntropy
+from .training import accuracy, minibatches
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SGD",
     "GradientCheck",
     "Linear",
     "Loss",
@@ -41,10 +44,13 @@ __all__ = [
     "Sequential",
     "SigmoidCrossEntropy",
     "SoftmaxCrossEntropy",
+    "accuracy",
     "gradient_check",
+    "l2_penalty",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "minibatches",
     "naive_sigmoid",
     "naive_softmax",
     "numerical_gradient",
