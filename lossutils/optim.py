@@ -15,13 +15,13 @@ Examples
 >>> model = lossutils.Linear(3, 2, rng=rng)
 >>> optimizer = SGD(model, lr=0.1, momentum=0.9, weight_decay=1e-4)
 >>> x, y = rng.standard_normal((8, 3)), rng.integers(0, 2, size=8)
->>> loss_fn = lossutils.SoftmaxCrossEntropy()
 >>> losses = []
 >>> for _ in range(20):
-...     losses.append(float(loss_fn.forward(model(x), y)))
-...     _ = model.backward(loss_fn.backward())  # dL/dx, not needed here
+...     loss, dlogits = lossutils.softmax_cross_entropy(model(x), y)
+...     _ = model.backward(dlogits)  # returns dL/dx, not needed here
 ...     optimizer.step()
 ...     optimizer.zero_grad()
+...     losses.append(float(loss))
 >>> losses[-1] < losses[0]
 True
 """
