@@ -113,7 +113,16 @@ def check_labels(labels, n: int, num_classes: int, ignore_index: int | None = No
         raise TypeError(f"labels must be integer class indices; got {_describe(y)}{hint}")
     if y.shape != (n,):
         raise ValueError(f"labels must have shape (N,) = ({n},); got shape {y.shape}")
-    check_label_range(y if ignore_index is None else y[y != ignore_index], num_classes)
+    if ignore_index is None:
+        check_label_range(y, num_classes)
+    else:
+        bad = (y != ignore_index) & ((y < 0) | (y >= num_classes))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"labels must be in [0, {num_classes}) for {num_classes} classes, or equal "
+                f"ignore_index = {ignore_index}; got {int(y[i])} at index {i}"
+            )
     return y
 
 

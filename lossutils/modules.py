@@ -38,6 +38,8 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from ._floating import ignore_fp_errors
+
 __all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential"]
 
 _PARAMETER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -298,6 +300,7 @@ class Linear(Module):
         """The dtype of the weights (and of inputs, outputs and gradients)."""
         return self.weight.data.dtype
 
+    @ignore_fp_errors
     def forward(self, x: ArrayLike) -> NDArray[np.floating]:
         """Return ``x @ W + b`` for a batch ``x`` of shape ``(N, in_features)``.
 
@@ -330,6 +333,7 @@ class Linear(Module):
         self._x = arr
         return arr @ self.weight.data + self.bias.data
 
+    @ignore_fp_errors
     def backward(self, grad_out: ArrayLike) -> NDArray[np.floating]:
         r"""Accumulate the parameter gradients and return :math:`\partial L/\partial x`.
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._floating import ignore_fp_errors
 from .modules import Module, Parameter
 
 __all__ = ["SGD", "l2_penalty"]
@@ -172,6 +173,7 @@ class SGD:
         # state["momentum_buffer"]).
         self._buffers: list[NDArray[np.floating] | None] = [None] * len(self.params)
 
+    @ignore_fp_errors
     def step(self) -> None:
         """Update every parameter in place from its ``.grad``.
 
@@ -213,6 +215,7 @@ class SGD:
         )
 
 
+@ignore_fp_errors
 def l2_penalty(params: Module | Iterable[Parameter], weight_decay: float) -> float:
     r"""The L2 penalty :math:`\frac{\lambda}{2}\sum_p \sum_k p_k^2` of some parameters.
 

@@ -108,3 +108,98 @@ def test_results_do_not_depend_on_seterr(name, raise_on_every_floating_point_eve
     with np.errstate(all="ignore"):
         relaxed = call()
     np.testing.assert_array_equal(strict, relaxed)
+
+
+# -- the losses follow the same convention ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "label"),
+    [
+        ([inf, 0.0, 0.0], 0),  # the limit: certain and right, loss 0
+        ([inf, 0.0, 0.0], 1),  # certain and wrong: loss inf
+        ([0.0, -inf, 1.0], 2),  # a masked class
+        ([0.0, -inf, 1.0], 1),  # the label is masked: loss inf
+        ([1e308, -1e308, 0.0], 0),  # finite, with an overflowing shift
+    ],
+)
+def test_the_softmax_loss_agrees_with_the_primitives_at_infinities(row, label):
+    loss, grad = lossutils.softmax_cross_entropy([row], [label], reduction="sum")
+    np.testing.assert_allclose(loss, -lossutils.log_softmax(row)[label], rtol=1e-15)
+    np.testing.assert_allclose(grad[0], lossutils.softmax(row) - np.eye(3)[label], rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ([inf, inf, 0.0], r"row 0 of the logits holds 2 entries equal to \+inf"),
+        ([-inf, -inf, -inf], r"every logit of 1 row\(s\) is -inf"),
+        ([1.0, nan, 0.0], r"logits contain NaN, first at index \(0, 1\)"),
+    ],
+)
+def test_the_softmax_loss_refuses_rows_without_a_softmax(row, message):
+    with pytest.raises(ValueError, match=message):
+        lossutils.softmax_cross_entropy([row], [0])
+
+
+def test_a_nan_in_an_ignored_row_is_still_refused():
+    with pytest.raises(ValueError, match=r"logits contain NaN, first at index \(1, 0\)"):
+        lossutils.softmax_cross_entropy([[0.0, 1.0], [nan, 0.0]], [0, -100], ignore_index=-100)
+
+
+def test_the_sigmoid_loss_takes_the_limit_at_infinities():
+    z = np.array([[inf, -inf, inf, -inf]])
+    t = np.array([[1.0, 0.0, 0.0, 1.0]])
+    losses, grad = lossutils.sigmoid_cross_entropy(z, t, reduction="none")
+    assert losses[0] == inf  # the last two are certain and wrong
+    np.testing.assert_array_equal(grad, lossutils.sigmoid(z) - t)
+    right, _ = lossutils.sigmoid_cross_entropy(z[:, :2], t[:, :2], pos_weight=3.0)
+    assert right == 0.0  # certain and right, whatever the weights
+    with pytest.raises(ValueError, match=r"logits contain NaN, first at index \(0, 1\)"):
+        lossutils.sigmoid_cross_entropy([[0.0, nan]], [[1.0, 0.0]], weight=[1.0, 0.0])
+
+
+def _train_one_step():
+    rng = np.random.default_rng(0)
+    model = lossutils.Sequential(lossutils.Linear(2, 3, rng=rng), lossutils.ReLU())
+    model[0].weight.data[...] = 1e-300  # every product underflows
+    x = np.full((2, 2), 1e-300)
+    logits = model(x)
+    _, dlogits = lossutils.softmax_cross_entropy(logits, [0, 2], label_smoothing=0.1)
+    model.backward(dlogits)
+    optimizer = lossutils.SGD(model, lr=1e-300, momentum=0.9, weight_decay=1e-3)
+    optimizer.step()
+    return np.concatenate(
+        [p.data.ravel() for p in model.parameters()]
+        + [[lossutils.l2_penalty(model, 1e-300)], logits.ravel()]
+    )
+
+
+EVERY_LOSS_AND_MODULE_CALL = {
+    "softmax_cross_entropy": lambda: lossutils.softmax_cross_entropy(
+        [[0.0, -1000.0], [1e308, -1e308]], [0, 0], weight=[1.0, 2.0], label_smoothing=0.1
+    ),
+    "softmax_cross_entropy(probabilities)": lambda: lossutils.softmax_cross_entropy(
+        [[0.0, -1000.0]], [[1.0, 0.0]]
+    ),
+    "sigmoid_cross_entropy": lambda: lossutils.sigmoid_cross_entropy(
+        [[-800.0, 800.0, -720.0]], [[0.0, 1.0, 0.0]]
+    ),
+    "sigmoid_cross_entropy(pos_weight)": lambda: lossutils.sigmoid_cross_entropy(
+        [[-800.0, 800.0]], [[0.0, 1.0]], pos_weight=2.0, weight=[1.0, 1e-300]
+    ),
+    "a training step": _train_one_step,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_LOSS_AND_MODULE_CALL))
+def test_losses_and_modules_do_not_depend_on_seterr(name, raise_on_every_floating_point_event):
+    call = EVERY_LOSS_AND_MODULE_CALL[name]
+    strict = call()
+    with np.errstate(all="ignore"):
+        relaxed = call()
+    if isinstance(strict, tuple):  # (loss, dlogits)
+        for a, b in zip(strict, relaxed, strict=True):
+            np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_array_equal(strict, relaxed)
