@@ -190,8 +190,7 @@ def exact_softmax_ce_weighted(z_row, q) -> tuple[mpmath.mpf, list[mpmath.mpf]]:
     s = [mpmath.fsum(mpmath.exp(z[i] - z[j]) for i in range(c) if i != j) for j in range(c)]
     loss = mpmath.fsum(q[j] * mpmath.log1p(s[j]) for j in range(c) if q[j] != 0)
     grad = [
-        (mpmath.fsum(q[i] for i in range(c) if i != j) - q[j] * s[j]) / (1 + s[j])
-        for j in range(c)
+        (mpmath.fsum(q[i] for i in range(c) if i != j) - q[j] * s[j]) / (1 + s[j]) for j in range(c)
     ]
     return loss, grad
 
