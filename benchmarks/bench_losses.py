@@ -12,12 +12,16 @@ are invisible to it, so its column says n/a).
 
 Targets (issue 2): softmax CE at most 1.3x PyTorch's time, sigmoid CE at most
 1.5x, both at least 2x faster than the seed-style code, peak memory at most 3x.
+A second table times the options of issue 8 (class weights, ignored rows,
+label smoothing, probability rows, ``pos_weight``) against the same options in
+PyTorch, one thread (target: at most 1.5x).
 
 With ``--block-sweep`` it instead times lossutils alone for several sizes of
 the row blocks its layers work on (``lossutils.losses.BLOCK_BYTES``), relative
 to the default of 1 MiB.
 
-Run: ``python benchmarks/bench_losses.py [--repeats 15] [--n 4096] [--c 1000] [--block-sweep]``
+Run: ``python benchmarks/bench_losses.py [--repeats 15] [--n 4096] [--c 1000] [--block-sweep]
+[--skip-options]``
 """
 
 from __future__ import annotations
@@ -43,13 +47,11 @@ except ImportError:  # the benchmark still runs, without the PyTorch column
 
 
 def lossutils_sigmoid(z, t):
-    loss_fn = lossutils.SigmoidCrossEntropy()
-    return loss_fn.forward(z, t), loss_fn.backward()
+    return lossutils.sigmoid_cross_entropy(z, t)
 
 
 def lossutils_softmax(z, labels, onehot):
-    loss_fn = lossutils.SoftmaxCrossEntropy()
-    return loss_fn.forward(z, labels), loss_fn.backward()
+    return lossutils.softmax_cross_entropy(z, labels)
 
 
 def seed_sigmoid(z, t):
@@ -96,6 +98,90 @@ def torch_softmax(z, labels, onehot):
     loss = torch.nn.functional.cross_entropy(x, torch.from_numpy(labels))
     loss.backward()
     return loss.item(), x.grad.numpy()
+
+
+# ---- the options of issue 8, each as (lossutils call, the same call in PyTorch) ----
+
+
+def option_cases(rng, n, c, dtype):
+    """Name -> (data, lossutils function, torch function) for each option set."""
+    z = (3 * rng.standard_normal((n, c))).astype(dtype)
+    labels = rng.integers(0, c, size=n)
+    padded = labels.copy()
+    padded[::10] = -100
+    omega = rng.uniform(0.5, 2.0, size=c).astype(dtype)
+    soft = rng.dirichlet(np.ones(c), size=n).astype(dtype)
+    multi = (rng.random((n, c)) < 0.05).astype(dtype)
+    pos = rng.uniform(1.0, 5.0, size=c).astype(dtype)
+    F = torch.nn.functional if torch is not None else None
+
+    def softmax_case(targets, **options):
+        def ours(z):
+            return lossutils.softmax_cross_entropy(z, targets, **options)
+
+        def theirs(z):
+            x = torch.from_numpy(z).requires_grad_(True)
+            kwargs = {
+                k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                for k, v in options.items()
+            }
+            loss = F.cross_entropy(x, torch.from_numpy(targets), **kwargs)
+            loss.backward()
+            return loss.item(), x.grad.numpy()
+
+        return ours, theirs
+
+    def sigmoid_case(**options):
+        def ours(z):
+            return lossutils.sigmoid_cross_entropy(z, multi, **options)
+
+        def theirs(z):
+            x = torch.from_numpy(z).requires_grad_(True)
+            kwargs = {k: torch.from_numpy(v) for k, v in options.items()}
+            loss = (
+                F.binary_cross_entropy_with_logits(
+                    x, torch.from_numpy(multi), reduction="sum", **kwargs
+                )
+                / z.shape[0]
+            )
+            loss.backward()
+            return loss.item(), x.grad.numpy()
+
+        return ours, theirs
+
+    cases = {
+        "softmax, class weights": softmax_case(labels, weight=omega),
+        "softmax, ignore_index": softmax_case(padded, ignore_index=-100),
+        "softmax, smoothing 0.1": softmax_case(labels, label_smoothing=0.1),
+        "softmax, all three": softmax_case(
+            padded, weight=omega, ignore_index=-100, label_smoothing=0.1
+        ),
+        "softmax, soft rows + w": softmax_case(soft, weight=omega, label_smoothing=0.1),
+        "sigmoid, pos_weight": sigmoid_case(pos_weight=pos),
+        "sigmoid, weight + pos": sigmoid_case(weight=omega, pos_weight=pos),
+    }
+    return z, cases
+
+
+def options_table(n: int, c: int, repeats: int) -> None:
+    """lossutils with each option set against PyTorch with the same options, one thread."""
+    rng = np.random.default_rng(1)
+    print(f"\noptions (issue 8), forward + backward, N = {n}, C = {c}, median of {repeats} runs\n")
+    header = (
+        f"{'case':<26}{'dtype':<9}{'lossutils':>11}{'torch':>9}{'vs torch':>10}{'max|dgrad|':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for dtype in (np.float32, np.float64):
+        z, cases = option_cases(rng, n, c, dtype)
+        for name, (ours, theirs) in cases.items():
+            ms = median_ms({"ours": ours, "theirs": theirs}, (z,), repeats)
+            diff = np.max(np.abs(ours(z)[1] - theirs(z)[1]))
+            print(
+                f"{name:<26}{np.dtype(dtype).name:<9}{ms['ours']:11.1f}{ms['theirs']:9.1f}"
+                f"{ms['ours'] / ms['theirs']:9.2f}x{diff:12.1e}"
+            )
+    print("\n'vs torch' = lossutils time / torch time (lower is better; target at most 1.5x)")
 
 
 # ---- measurement -----------------------------------------------------------
@@ -171,6 +257,7 @@ def main() -> None:
     parser.add_argument("--c", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--block-sweep", action="store_true")
+    parser.add_argument("--skip-options", action="store_true", help="no table of the options")
     args = parser.parse_args()
     if args.block_sweep:
         block_sweep(args.n, args.c, args.repeats)
@@ -226,6 +313,8 @@ def main() -> None:
     print("\nagreement with lossutils (the seed's clipping shows up as a loss difference):")
     for note in notes:
         print("  " + note)
+    if torch is not None and not args.skip_options:
+        options_table(args.n, args.c, args.repeats)
 
 
 if __name__ == "__main__":

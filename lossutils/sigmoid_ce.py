@@ -73,34 +73,53 @@ def _plain_rows(z, t, grad, u, scratch, mask, divisor):
     return loss
 
 
-def _weighted_rows(z, t, weight, pos_weight, grad, divisor, *, with_infinities=False):
+def _weighted_rows(z, t, weight, pos_weight, grad, buffers, divisor, *, with_infinities=False):
     """Per-row losses with ``weight`` and ``pos_weight`` (either may be ``None``).
 
-    With ``with_infinities``, a term whose coefficient is 0 counts as 0 even
-    where its softplus is infinite (``0 * inf`` is taken as its limit).
+    The same two formulas as the plain kernel, with ``a = 1 + (pos_weight - 1) t``
+    (the weight of ``log1p(e)``, which both softplus terms share) and
+    ``u = (1 - t) s - pos_weight t (1 - s) = 1 - t - (1 - s) a``::
+
+        loss = z * u + a * log1p(e)         z * u >= 0 and a * log1p(e) >= 0
+        grad = u - a * copysign(q, z)       = (1 - t) sigmoid(z) - pos_weight t sigmoid(-z)
+
+    ``buffers`` are three block-sized work arrays and a boolean mask. With
+    ``with_infinities``, ``z * u`` with ``u = 0`` counts as its limit, 0, where
+    ``z`` is infinite (certain and right costs nothing).
     """
-    e = np.exp(-np.abs(z))
-    log1p_e = np.log1p(e)
-    sig_abs = 1.0 / (1.0 + e)  # sigmoid(|z|), in [1/2, 1]
-    sig_neg_abs = e * sig_abs  # sigmoid(-|z|), in [0, 1/2]
-    positive = z >= 0
-    softplus_pos = np.maximum(z, 0) + log1p_e  # softplus(z) = -log(1 - sigmoid(z))
-    softplus_neg = np.maximum(-z, 0) + log1p_e  # softplus(-z) = -log sigmoid(z)
-    a = t if pos_weight is None else pos_weight * t  # weight of the "yes" term
-    b = 1.0 - t  # weight of the "no" term
-    if with_infinities:
-        loss = np.where(a == 0, 0.0, a * softplus_neg) + np.where(b == 0, 0.0, b * softplus_pos)
+    log_term, u, a, mask = buffers
+    np.signbit(z, out=mask)
+    np.logical_not(mask, out=mask)  # s: z >= 0
+    np.abs(z, out=grad)
+    np.negative(grad, out=grad)
+    np.exp(grad, out=grad)  # e = exp(-|z|) in (0, 1]
+    np.log1p(grad, out=log_term)
+    np.add(grad, 1.0, out=u)
+    np.divide(grad, u, out=grad)  # q = e / (1 + e) = sigmoid(-|z|)
+    _copysign_in_place(grad, z, u)
+    if pos_weight is None:
+        a.fill(1.0)
     else:
-        loss = a * softplus_neg + b * softplus_pos
-    sig = np.where(positive, sig_abs, sig_neg_abs)  # sigmoid(z)
-    sig_minus = np.where(positive, sig_neg_abs, sig_abs)  # sigmoid(-z) = 1 - sigmoid(z)
-    np.subtract(b * sig, a * sig_minus, out=grad)
+        np.multiply(t, pos_weight - 1.0, out=a)
+        a += 1.0
+    log_term *= a
+    np.copyto(u, mask)
+    u -= 1.0
+    u *= a
+    u += 1.0
+    u -= t  # u = 1 - t - (1 - s) a
+    grad *= a
+    np.subtract(u, grad, out=grad)
+    np.multiply(z, u, out=a)  # the hinge part, >= 0 (a is no longer needed)
+    if with_infinities:
+        a[u == 0] = 0.0
+    log_term += a
     if weight is not None:
-        loss *= weight
+        log_term *= weight
         grad *= weight
     if divisor is not None:
         grad /= divisor
-    return loss.sum(axis=1)
+    return log_term.sum(axis=1)
 
 
 @ignore_fp_errors
@@ -206,22 +225,35 @@ def sigmoid_cross_entropy(
     divisor = None if divisor is None else z.dtype.type(divisor)
     grad = np.empty_like(z2)
     losses = np.empty(n, dtype=z.dtype)
-    if weight is None and pos_weight is None:
-        _plain_loss(z2, t2, grad, losses, divisor)
-    else:
-        for rows in row_blocks(n, c, z.itemsize):
+    blocks = list(row_blocks(n, c, z.itemsize))
+    buffers = _buffers(z2[blocks[0]])
+    for rows in blocks:
+        b = rows.stop - rows.start
+        block_buffers = [buffer[:b] for buffer in buffers]
+        if weight is None and pos_weight is None:
+            losses[rows] = _plain_rows(z2[rows], t2[rows], grad[rows], *block_buffers[1:], divisor)
+        else:
             w = None if weight is None else weight[rows] if weight.shape[0] == n else weight
-            losses[rows] = _weighted_rows(z2[rows], t2[rows], w, pos_weight, grad[rows], divisor)
+            losses[rows] = _weighted_rows(
+                z2[rows], t2[rows], w, pos_weight, grad[rows], block_buffers, divisor
+            )
 
     bad = np.flatnonzero(np.isnan(losses))
-    if bad.size:  # a NaN logit, or inf * 0 for an infinite logit: mend the rows, or refuse
+    if bad.size:  # a NaN logit, or inf * 0 for an infinite logit: refuse, or mend the rows
         nan_at = np.argwhere(np.isnan(z))
         if nan_at.size:
             raise ValueError(f"logits contain NaN, first at index {tuple(map(int, nan_at[0]))}")
         w = None if weight is None else weight[bad] if weight.shape[0] == n else weight
         grad_bad = np.empty((bad.size, c), z.dtype)
         losses[bad] = _weighted_rows(
-            z2[bad], t2[bad], w, pos_weight, grad_bad, divisor, with_infinities=True
+            z2[bad],
+            t2[bad],
+            w,
+            pos_weight,
+            grad_bad,
+            _buffers(grad_bad),
+            divisor,
+            with_infinities=True,
         )
         grad[bad] = grad_bad
 
@@ -234,18 +266,14 @@ def sigmoid_cross_entropy(
     return out_dtype.type(total), grad
 
 
-def _plain_loss(z, t, grad, losses, divisor) -> None:
-    """The plain kernel over blocks of rows, with block-sized work buffers."""
-    n, c = z.shape
-    blocks = list(row_blocks(n, c, z.itemsize))
-    u = np.empty_like(z[blocks[0]])
-    scratch = np.empty_like(u)
-    mask = np.empty(u.shape, dtype=bool)
-    for rows in blocks:
-        b = rows.stop - rows.start
-        losses[rows] = _plain_rows(
-            z[rows], t[rows], grad[rows], u[:b], scratch[:b], mask[:b], divisor
-        )
+def _buffers(like: NDArray) -> list[NDArray]:
+    """Three block-sized work arrays shaped like ``like`` and a boolean mask."""
+    return [
+        np.empty_like(like),
+        np.empty_like(like),
+        np.empty_like(like),
+        np.empty(like.shape, bool),
+    ]
 
 
 class SigmoidCrossEntropy(Loss):
