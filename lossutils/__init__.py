@@ -14,6 +14,7 @@ Examples
 True
 """
 
+from .focal import sigmoid_focal_loss
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
 from .modules import Linear, Module, Parameter
@@ -52,5 +53,6 @@ __all__ = [
     "seed_softmax",
     "seed_softmax_cross_entropy",
     "sigmoid",
+    "sigmoid_focal_loss",
     "softmax",
 ]
