@@ -17,6 +17,7 @@ True
 from .focal import sigmoid_focal_loss
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
+from .margin import AMSoftmaxLoss, ArcFaceLoss, am_softmax_logits, arcface_logits
 from .modules import Linear, Module, Parameter
 from .naive import (
     naive_sigmoid,
@@ -33,6 +34,8 @@ from .softmax_ce import SoftmaxCrossEntropy
 __version__ = "0.1.0"
 
 __all__ = [
+    "AMSoftmaxLoss",
+    "ArcFaceLoss",
     "GradientCheck",
     "Linear",
     "Loss",
@@ -40,6 +43,8 @@ __all__ = [
     "Parameter",
     "SigmoidCrossEntropy",
     "SoftmaxCrossEntropy",
+    "am_softmax_logits",
+    "arcface_logits",
     "gradient_check",
     "log_sigmoid",
     "log_softmax",
