@@ -114,16 +114,17 @@ def _check_inputs(logits, targets) -> tuple[NDArray, NDArray, np.dtype]:
             f"targets must have the shape of the logits, {z.shape}; got shape {t.shape}"
             " (shapes are never broadcast: reshape the targets explicitly)"
         )
-    t = t.astype(z.dtype, copy=False)
+    # Checked before the cast to the logits' dtype, which could round 1 + 1e-9 to 1
+    # or overflow 1e300 to inf.
     outside = np.isnan(t) | (t < 0) | (t > 1)
     if outside.any():
         where = tuple(int(i) for i in np.argwhere(outside)[0])
         if np.isnan(t[where]):
             raise ValueError(f"targets contain NaN, first at index {where}")
         raise ValueError(
-            f"targets must be probabilities in [0, 1]; got {float(t[where]):g} at index {where}"
+            f"targets must be probabilities in [0, 1]; got {float(t[where])!r} at index {where}"
         )
-    return z, t, out_dtype
+    return z, t.astype(z.dtype, copy=False), out_dtype
 
 
 def _times(weight: NDArray, value: NDArray) -> NDArray:

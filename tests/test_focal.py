@@ -359,8 +359,24 @@ BAD = [
         r"NaN, first at index \(1,\)",
     ),
     ("NaN target", Z, np.array([[1.0, 0.0], [np.nan, 1.0]]), {}, ValueError, r"targets .*NaN"),
-    ("target > 1", Z, 2 * T, {}, ValueError, r"in \[0, 1\]; got 2 at index \(0, 0\)"),
-    ("target < 0", Z, -T, {}, ValueError, r"in \[0, 1\]; got -1 at index \(0, 0\)"),
+    ("target > 1", Z, 2 * T, {}, ValueError, r"in \[0, 1\]; got 2.0 at index \(0, 0\)"),
+    ("target < 0", Z, -T, {}, ValueError, r"in \[0, 1\]; got -1.0 at index \(0, 0\)"),
+    (
+        "target 1e300 for float32",
+        Z.astype(np.float32),
+        np.array([[1e300, 0.0], [0.0, 1.0]]),
+        {},
+        ValueError,
+        r"in \[0, 1\]; got 1e\+300 at index \(0, 0\)",
+    ),
+    (
+        "target 1 + 1e-9 for float32",
+        Z.astype(np.float32),
+        np.array([[1.0, 0.0], [0.0, 1 + 1e-9]]),
+        {},
+        ValueError,
+        r"in \[0, 1\]; got 1.000000001 at index \(1, 1\)",
+    ),
     ("transposed", np.zeros((2, 3)), np.zeros((3, 2)), {}, ValueError, r"\(2, 3\); got .*\(3, 2\)"),
     ("(N,) for (N, 1)", np.zeros((2, 1)), np.zeros(2), {}, ValueError, r"never broadcast"),
     ("string targets", Z, np.array([["a", "b"], ["c", "d"]]), {}, TypeError, r"targets must be"),
@@ -374,4 +390,6 @@ BAD = [
 )
 def test_bad_input_is_refused_clearly(logits, targets, kwargs, error, message):
     with pytest.raises(error, match=message):
+        sigmoid_focal_loss(logits, targets, **kwargs)
+    with np.errstate(all="raise"), pytest.raises(error, match=message):  # no FloatingPointError
         sigmoid_focal_loss(logits, targets, **kwargs)
