@@ -14,8 +14,10 @@ Examples
 True
 """
 
+from .focal import sigmoid_focal_loss
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
+from .margin import AMSoftmaxLoss, ArcFaceLoss, am_softmax_logits, arcface_logits
 from .modules import Linear, Module, Parameter, ReLU, Sequential
 from .naive import (
     naive_sigmoid,
@@ -35,6 +37,8 @@ __version__ = "0.2.0"
 
 __all__ = [
     "SGD",
+    "AMSoftmaxLoss",
+    "ArcFaceLoss",
     "GradientCheck",
     "Linear",
     "Loss",
@@ -45,6 +49,8 @@ __all__ = [
     "SigmoidCrossEntropy",
     "SoftmaxCrossEntropy",
     "accuracy",
+    "am_softmax_logits",
+    "arcface_logits",
     "gradient_check",
     "l2_penalty",
     "log_sigmoid",
@@ -61,6 +67,7 @@ __all__ = [
     "seed_softmax_cross_entropy",
     "sigmoid",
     "sigmoid_cross_entropy",
+    "sigmoid_focal_loss",
     "softmax",
     "softmax_cross_entropy",
 ]
