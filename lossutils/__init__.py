@@ -1,17 +1,22 @@
 """lossutils: the code of the book *Cross-Entropy from Scratch*.
 
-Stable sigmoid and softmax primitives, the sigmoid and softmax cross-entropy
-layers with forward and backward, gradient checking, and the naive versions
-the chapters compare against. Plotting helpers live in
-:mod:`lossutils.plotting`, imported on its own so that matplotlib stays optional.
+The two losses, each written once as a function that returns the loss and its
+gradient, ``softmax_cross_entropy`` and ``sigmoid_cross_entropy`` (with
+PyTorch's options), and as layers with ``forward`` and ``backward``; their
+stable primitives; the focal and margin variants; a small network toolkit
+(``Linear``, ``ReLU``, ``Sequential``, ``SGD``, ``accuracy``, ``minibatches``);
+gradient checking; and, for comparison, the short reference versions
+(:mod:`lossutils.reference`) and the naive and seed-style ones
+(:mod:`lossutils.naive`). Plotting helpers live in :mod:`lossutils.plotting`,
+imported on its own so that matplotlib stays optional.
 
 Examples
 --------
 >>> import numpy as np
 >>> import lossutils
->>> loss_fn = lossutils.SoftmaxCrossEntropy()
->>> float(loss_fn.forward(np.array([[2.0, 1.0, 0.1]]), np.array([0]))) > 0
-True
+>>> loss, dlogits = lossutils.softmax_cross_entropy([[2.0, 1.0, 0.1]], [0])
+>>> round(float(loss), 4), dlogits.shape
+(0.417, (1, 3))
 """
 
 from .focal import sigmoid_focal_loss

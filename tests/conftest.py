@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
+import pytest
 from hypothesis import settings
 
 # Deterministic property tests: the same examples on every run and in CI.
@@ -43,3 +44,9 @@ def import_torch():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason} (CI=true: the PyTorch comparisons must run)")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The ``torch`` module, for tests that compare with PyTorch (see :func:`import_torch`)."""
+    return import_torch()

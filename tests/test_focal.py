@@ -22,13 +22,6 @@ DTYPES = [np.float64, np.float32]
 REDUCTIONS = ["mean", "elementwise_mean", "sum", "none"]
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip(
-        "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` enables this check"
-    )
-
-
 # -- the 60-digit reference ---------------------------------------------------------------------
 
 

@@ -21,13 +21,6 @@ from lossutils import (
 ARC_THRESHOLD = math.cos(math.pi - 0.5)  # cos(pi - m) for m = 0.5: -0.8776
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip(
-        "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` enables this check"
-    )
-
-
 def make_layer(kind: str, in_features: int, num_classes: int, rng, **kwargs):
     if kind == "am":
         return AMSoftmaxLoss(in_features, num_classes, rng=rng, **kwargs)

@@ -23,13 +23,6 @@ from lossutils import (
 )
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip(
-        "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` enables this check"
-    )
-
-
 def mlp(rng, d=4, h=6, c=3, dtype=np.float64):
     return Sequential(
         Linear(d, h, rng=rng, dtype=dtype), ReLU(), Linear(h, c, rng=rng, dtype=dtype)

@@ -24,13 +24,6 @@ from lossutils import (
 )
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip(
-        "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` enables this check"
-    )
-
-
 def two_steps(**options):
     """p = 2 with gradient 1 at both steps, lr = 0.5; return p after each step."""
     p = Parameter([2.0])

@@ -1,4 +1,4 @@
-"""Optional cross-check against PyTorch on ordinary inputs (skipped, saying why, without torch)."""
+"""Cross-check of the plain losses against PyTorch on ordinary inputs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 import lossutils
+from tests.conftest import import_torch
 
-torch = pytest.importorskip(
-    "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` enables this check"
-)
+torch = import_torch()
 
 
 @pytest.fixture
