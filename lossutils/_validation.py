@@ -8,6 +8,8 @@ mistake into a plausible-looking number.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 # The dtype a computation runs in, for each floating-point dtype we accept.
@@ -195,3 +197,18 @@ def check_reduction(reduction: str, allowed: tuple[str, ...] = ("mean", "sum", "
         names = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"reduction must be one of {names}; got {reduction!r}")
     return reduction
+
+
+def check_positive_int(value, name: str) -> int:
+    """``value`` as a Python int >= 1 (NumPy integers welcome, bools and floats not)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive int; got {value!r}")
+    try:
+        as_int = operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a positive int; got {value!r} of type {type(value).__name__}"
+        ) from None
+    if as_int < 1:
+        raise ValueError(f"{name} must be a positive int; got {as_int}")
+    return as_int

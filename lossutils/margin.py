@@ -61,8 +61,8 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_labels
-from .modules import Module, Parameter, _positive_int
+from ._validation import check_labels, check_positive_int
+from .modules import Module, Parameter
 from .softmax_ce import softmax_cross_entropy
 
 __all__ = ["AMSoftmaxLoss", "ArcFaceLoss", "am_softmax_logits", "arcface_logits"]
@@ -308,8 +308,8 @@ class _MarginSoftmaxLoss(Module):
         scale: float,
         rng: np.random.Generator | None,
     ) -> None:
-        in_features = _positive_int(in_features, "in_features")
-        num_classes = _positive_int(num_classes, "num_classes")
+        in_features = check_positive_int(in_features, "in_features")
+        num_classes = check_positive_int(num_classes, "num_classes")
         if rng is None:
             rng = np.random.default_rng()  # fresh entropy: two layers differ
         elif not isinstance(rng, np.random.Generator):

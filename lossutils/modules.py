@@ -31,7 +31,6 @@ A training step on a small batch:
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator
 from typing import Any, overload
 
@@ -39,6 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._floating import ignore_fp_errors
+from ._validation import check_positive_int
 
 __all__ = ["Linear", "Module", "Parameter", "ReLU", "Sequential"]
 
@@ -54,21 +54,6 @@ def _parameter_dtype(dtype: DTypeLike, what: str) -> np.dtype:
     if resolved not in _PARAMETER_DTYPES:
         raise TypeError(f"{what} must be float32 or float64; got {resolved}")
     return resolved
-
-
-def _positive_int(value: Any, name: str) -> int:
-    """``value`` as a Python int >= 1 (NumPy integers welcome, bools and floats not)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a positive int; got {value!r}")
-    try:
-        as_int = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a positive int; got {value!r} of type {type(value).__name__}"
-        ) from None
-    if as_int < 1:
-        raise ValueError(f"{name} must be a positive int; got {as_int}")
-    return as_int
 
 
 class Parameter:
@@ -278,8 +263,8 @@ class Linear(Module):
         rng: np.random.Generator | None = None,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
+        self.in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
         resolved = _parameter_dtype(dtype, "Linear dtype")
         if rng is None:
             rng = np.random.default_rng()  # fresh OS entropy: no two layers alike

@@ -14,12 +14,12 @@ One epoch over a shuffled data set, in batches of 4:
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from ._validation import check_positive_int
 
 __all__ = ["accuracy", "minibatches"]
 
@@ -105,21 +105,6 @@ def accuracy(logits: ArrayLike, labels: ArrayLike) -> float:
     return float(np.mean(predicted == y))
 
 
-def _count(value: Any, name: str) -> int:
-    """``value`` as a Python int >= 1 (NumPy integers welcome, bools and floats not)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a positive int; got {value!r}")
-    try:
-        as_int = operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a positive int; got {value!r} of type {type(value).__name__}"
-        ) from None
-    if as_int < 1:
-        raise ValueError(f"{name} must be a positive int; got {as_int}")
-    return as_int
-
-
 def minibatches(
     n: int, batch_size: int, *, rng: np.random.Generator | None = None
 ) -> Iterator[NDArray[np.intp]]:
@@ -161,8 +146,8 @@ def minibatches(
     >>> sorted(np.concatenate(batches).tolist())
     [0, 1, 2, 3, 4]
     """
-    n = _count(n, "n")
-    batch_size = _count(batch_size, "batch_size")
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(
             "rng must be a numpy.random.Generator such as np.random.default_rng(0); "

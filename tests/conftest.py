@@ -50,3 +50,10 @@ def import_torch():
 def torch():
     """The ``torch`` module, for tests that compare with PyTorch (see :func:`import_torch`)."""
     return import_torch()
+
+
+def refusal_table(cases):
+    """Parametrize a test over ``(name, call, error, message regex)`` rows of bad input."""
+    return pytest.mark.parametrize(
+        ("call", "error", "message"), [case[1:] for case in cases], ids=[case[0] for case in cases]
+    )

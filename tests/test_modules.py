@@ -21,6 +21,7 @@ from lossutils import (
     SoftmaxCrossEntropy,
     gradient_check,
 )
+from tests.conftest import refusal_table
 
 
 def mlp(rng, d=4, h=6, c=3, dtype=np.float64):
@@ -508,11 +509,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [case[1:] for case in BAD_INPUTS],
-    ids=[case[0] for case in BAD_INPUTS],
-)
+@refusal_table(BAD_INPUTS)
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lossutils import accuracy, minibatches
+from tests.conftest import refusal_table
 
 # -- accuracy --------------------------------------------------------------------------
 
@@ -199,11 +200,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [case[1:] for case in BAD_INPUTS],
-    ids=[case[0] for case in BAD_INPUTS],
-)
+@refusal_table(BAD_INPUTS)
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
     with pytest.raises(error, match=message):
         call()
