@@ -6,12 +6,13 @@
 #   make lab         open JupyterLab on book/ in the same environment
 #   make assignment  build the nbgrader course: student copies in _build/course/release/
 #   make grade       autograde _build/course/submitted/<student>/<assignment>/, write grades.csv
-#   make bench       run the speed and memory benchmarks (installs torch 2.13.0 if it can)
+#   make bench       run the speed and memory benchmarks (beside PyTorch 2.13.0, one thread)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
+TEST_STAMP := $(VENV)/.installed-test-requirements
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .PHONY: book test lint unit nbval browser course assignment grade lab bench clean
@@ -22,6 +23,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+# PyTorch and what it needs, for the tests that compare with it (never for the book).
+$(TEST_STAMP): requirements-test.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	@touch $(TEST_STAMP)
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
@@ -30,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lossutils tests benchmarks tools book
 	$(BIN)/ruff format --check lossutils tests benchmarks tools book
 
-unit: $(STAMP)
+unit: $(TEST_STAMP)
 	$(BIN)/pytest tests lossutils --doctest-modules --ignore=tests/browser --ignore=tests/course
 
 nbval: $(STAMP)
@@ -60,8 +66,7 @@ grade: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
-bench: $(STAMP)
-	-$(BIN)/python -m pip install --quiet torch==2.13.0
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_losses.py
 	$(BIN)/python benchmarks/bench_ufuncs.py
 

@@ -16,7 +16,7 @@ True
 
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
-from .modules import Linear, Module, Parameter
+from .modules import Linear, Module, Parameter, ReLU, Sequential
 from .naive import (
     naive_sigmoid,
     naive_softmax,
@@ -25,24 +25,32 @@ from .naive import (
     seed_softmax,
     seed_softmax_cross_entropy,
 )
+from .optim import SGD, l2_penalty
 from .primitives import log_sigmoid, log_softmax, logsumexp, one_hot, sigmoid, softmax
-from .sigmoid_ce import SigmoidCrossEntropy
-from .softmax_ce import SoftmaxCrossEntropy
+from .sigmoid_ce import SigmoidCrossEntropy, sigmoid_cross_entropy
+from .softmax_ce import SoftmaxCrossEntropy, softmax_cross_entropy
+from .training import accuracy, minibatches
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
+    "SGD",
     "GradientCheck",
     "Linear",
     "Loss",
     "Module",
     "Parameter",
+    "ReLU",
+    "Sequential",
     "SigmoidCrossEntropy",
     "SoftmaxCrossEntropy",
+    "accuracy",
     "gradient_check",
+    "l2_penalty",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "minibatches",
     "naive_sigmoid",
     "naive_softmax",
     "numerical_gradient",
@@ -52,5 +60,7 @@ __all__ = [
     "seed_softmax",
     "seed_softmax_cross_entropy",
     "sigmoid",
+    "sigmoid_cross_entropy",
     "softmax",
+    "softmax_cross_entropy",
 ]

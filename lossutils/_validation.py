@@ -97,8 +97,12 @@ def check_row_sums(t: np.ndarray) -> None:
         )
 
 
-def check_labels(labels, n: int, num_classes: int) -> np.ndarray:
-    """Validate integer class labels of shape ``(n,)`` with values in ``[0, num_classes)``."""
+def check_labels(labels, n: int, num_classes: int, ignore_index: int | None = None) -> np.ndarray:
+    """Validate integer class labels of shape ``(n,)`` with values in ``[0, num_classes)``.
+
+    Labels equal to ``ignore_index`` may lie outside the range (PyTorch's default
+    for it is -100); every other label may not.
+    """
     y = np.asarray(labels)
     if y.dtype.kind not in "iu":
         hint = (
@@ -109,8 +113,63 @@ def check_labels(labels, n: int, num_classes: int) -> np.ndarray:
         raise TypeError(f"labels must be integer class indices; got {_describe(y)}{hint}")
     if y.shape != (n,):
         raise ValueError(f"labels must have shape (N,) = ({n},); got shape {y.shape}")
-    check_label_range(y, num_classes)
+    if ignore_index is None:
+        check_label_range(y, num_classes)
+    else:
+        bad = (y != ignore_index) & ((y < 0) | (y >= num_classes))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"labels must be in [0, {num_classes}) for {num_classes} classes, or equal "
+                f"ignore_index = {ignore_index}; got {int(y[i])} at index {i}"
+            )
     return y
+
+
+def check_ignore_index(ignore_index) -> int | None:
+    """``None`` (ignore nothing) or an int."""
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"ignore_index must be an int or None; got {type(ignore_index).__name__}")
+    return int(ignore_index)
+
+
+def check_fraction(value, name: str) -> float:
+    """A real number in [0, 1], such as ``label_smoothing``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number in [0, 1]; got {type(value).__name__}")
+    value = float(value)
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be in [0, 1]; got {value!r}")
+    return value
+
+
+def check_weights(weight, shapes: dict[tuple[int, ...], str], dtype: np.dtype, name: str):
+    """Non-negative finite weights whose shape is one of ``shapes`` (shape -> description).
+
+    Returns the weights in ``dtype`` (``None`` stays ``None``). The allowed shapes
+    are listed in the message: a weight is never broadcast from another shape.
+    """
+    if weight is None:
+        return None
+    w = np.asarray(weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array; got {_describe(w)}")
+    if w.shape not in shapes:
+        wanted = " or ".join(f"{shape} ({what})" for shape, what in shapes.items())
+        raise ValueError(
+            f"{name} must have shape {wanted}; got shape {w.shape} "
+            "(weights are never broadcast: reshape them explicitly)"
+        )
+    w = w.astype(dtype)
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = tuple(int(i) for i in np.argwhere(~(np.isfinite(w) & (w >= 0)))[0])
+        raise ValueError(
+            f"{name} must be finite and >= 0; got {float(w[bad])!r} at index "
+            f"{bad[0] if len(bad) == 1 else bad}"
+        )
+    return w
 
 
 def check_label_range(y: np.ndarray, num_classes: int) -> None:
@@ -130,7 +189,9 @@ def first_nan(arr: np.ndarray) -> tuple[int, ...] | None:
     return tuple(int(i) for i in hits[0]) if hits.size else None
 
 
-def check_reduction(reduction: str) -> str:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none'; got {reduction!r}")
+def check_reduction(reduction: str, allowed: tuple[str, ...] = ("mean", "sum", "none")) -> str:
+    """``reduction`` must be one of ``allowed``."""
+    if reduction not in allowed:
+        names = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"reduction must be one of {names}; got {reduction!r}")
     return reduction

@@ -1,33 +1,39 @@
-"""What the two loss layers share: reduction, weight decay, the forward/backward contract.
+"""What the two loss layers share: the forward/backward contract over a functional loss.
 
-The layers themselves live in :mod:`lossutils.sigmoid_ce` and
-:mod:`lossutils.softmax_ce`. Both follow one contract:
+Each loss is written once, as a function that returns the loss and its
+gradient together, ``(loss, dlogits)``:
+:func:`~lossutils.softmax_cross_entropy` and
+:func:`~lossutils.sigmoid_cross_entropy`. The layers
+:class:`~lossutils.SoftmaxCrossEntropy` and :class:`~lossutils.SigmoidCrossEntropy`
+are thin wrappers that keep the gradient between two calls, for code written
+in the layer style of the seed article and of PyTorch:
 
-* ``forward(logits, targets)`` returns the loss. While each block of rows is
-  still in the CPU cache it also computes that block's gradient, so the data
-  are read from memory once; the gradient is kept for ``backward``.
-* ``backward(upstream=None)`` hands that gradient over, scaled by
-  ``upstream`` for ``reduction="none"``, and applies weight decay. It may be
-  called once per ``forward`` (as in PyTorch): the array it returns is yours.
+* ``forward(logits, targets)`` (or calling the layer) returns the loss and
+  keeps its gradient;
+* ``backward(upstream=None)`` hands that gradient over, scaled by ``upstream``
+  for ``reduction="none"``. It may be called once per ``forward`` (as in
+  PyTorch): the array it returns is yours.
+
+Weight decay is not the loss's business here: the optimiser owns it
+(:class:`~lossutils.SGD`), as in PyTorch. Chapter 5 explains why the seed's
+loss-side weight decay was a trap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-from ._validation import check_reduction
-from .modules import Module, Parameter
 
 __all__ = ["Loss"]
 
 # Bytes per block of rows. Small enough that the buffers a block touches stay
 # in the CPU's caches from one ufunc to the next, large enough that Python's
 # per-call overhead (a few microseconds per ufunc) stays a few percent of the
-# work. For N = 4096, C = 1000, 1 MiB was the fastest size or within 5% of it for both
-# losses and dtypes, among sizes from 64 KiB to 256 MiB (the slowest took up to 3.7
+# work. Measured, not derived: for N = 4096, C = 1000 on the machine the book
+# is built on, 1 MiB was the fastest size or within 5% of it for both losses
+# and dtypes, among sizes from 64 KiB to 256 MiB (the slowest took up to 3.7
 # times as long): `python benchmarks/bench_losses.py --block-sweep`.
 BLOCK_BYTES = 1 << 20
 
@@ -40,89 +46,52 @@ def row_blocks(n_rows: int, n_cols: int, itemsize: int) -> Iterator[slice]:
 
 
 class Loss:
-    r"""Base class of the loss layers: reduction, weight decay and the cached gradient.
+    r"""Base class of the loss layers: a functional loss and the gradient kept for ``backward``.
 
     Parameters
     ----------
-    reduction : {"mean", "sum", "none"}
-        ``"mean"`` (default): the per-sample losses (each summed over classes)
-        averaged over the batch, as in the seed article. ``"sum"``: their sum.
-        ``"none"``: the per-sample losses, shape ``(N,)``; ``backward`` then
-        takes the upstream gradient :math:`\partial J/\partial \ell_i`, shape ``(N,)``.
-    params : Module or iterable of Parameter, optional
-        The parameters that weight decay penalises.
-    weight_decay : float, optional
-        :math:`\lambda \ge 0`. The loss gains
-        :math:`\frac{\lambda}{2} \sum_p \lVert p \rVert^2` and ``backward`` adds
-        :math:`\lambda p` to each ``p.grad``. Needs a scalar reduction.
+    function : callable
+        ``function(logits, targets, **options) -> (loss, dlogits)``.
+    **options
+        Keyword options passed to ``function`` on every call, ``reduction``
+        among them.
 
     Examples
     --------
-    >>> from lossutils import Linear, SoftmaxCrossEntropy
-    >>> model = Linear(2, 3)
-    >>> loss_fn = SoftmaxCrossEntropy(params=[model.weight], weight_decay=1e-2)
-    >>> loss_fn.decay_loss() > 0
-    True
+    >>> from lossutils import SoftmaxCrossEntropy
+    >>> loss_fn = SoftmaxCrossEntropy(reduction="sum")
+    >>> loss_fn.reduction
+    'sum'
     """
 
-    def __init__(
-        self,
-        reduction: str = "mean",
-        *,
-        params: Module | Iterable[Parameter] | None = None,
-        weight_decay: float = 0.0,
-    ) -> None:
-        self.reduction = check_reduction(reduction)
-        self.params = _collect_parameters(params)
-        weight_decay = float(weight_decay)
-        if not (np.isfinite(weight_decay) and weight_decay >= 0):
-            raise ValueError(f"weight_decay must be finite and >= 0; got {weight_decay!r}")
-        if weight_decay > 0 and not self.params:
-            raise ValueError("weight_decay > 0 needs params: the parameters to penalise")
-        if weight_decay > 0 and reduction == "none":
-            raise ValueError(
-                "weight decay adds one penalty to a scalar loss; "
-                "use reduction='mean' or 'sum', not 'none'"
-            )
-        self.weight_decay = weight_decay
+    def __init__(self, function: Callable, **options) -> None:
+        self._function = function
+        self._options = options
+        self.reduction: str = options["reduction"]
         self._grad: NDArray | None = None
         self._handed_over = False  # backward() already returned the last gradient
-        self._grad_shape: tuple[int, ...] = ()
-        self._out_dtype = np.dtype(np.float64)
 
-    # -- weight decay ------------------------------------------------------
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{key}={value!r}"
+            for key, value in self._options.items()
+            if value is not None and not (key == "label_smoothing" and value == 0.0)
+        )
+        return f"{type(self).__name__}({shown})"
 
-    def decay_loss(self) -> float:
-        r"""The weight-decay penalty :math:`\frac{\lambda}{2}\sum_p \lVert p\rVert^2`."""
-        return 0.5 * self.weight_decay * sum(float(np.vdot(p.data, p.data)) for p in self.params)
+    def forward(self, logits: ArrayLike, targets: ArrayLike):
+        """Return the loss, and keep its gradient for :meth:`backward`.
 
-    def decay_backward(self) -> None:
-        r"""Add the penalty's gradient, :math:`\lambda p`, to each ``p.grad``."""
-        if self.weight_decay:
-            for p in self.params:
-                p.grad += self.weight_decay * p.data
-
-    # -- helpers for the subclasses -----------------------------------------
-
-    def _divisor(self, n: int) -> int | None:
-        """What ``forward`` divides the gradient by: N for ``"mean"``, nothing otherwise."""
-        return n if self.reduction == "mean" else None
-
-    def _finish_forward(self, per_sample: NDArray, grad: NDArray, shape, out_dtype):
-        """Keep the gradient for ``backward`` and reduce the per-sample losses."""
-        self._grad, self._grad_shape, self._out_dtype = grad, shape, out_dtype
+        See the layer's functional form for the shapes and the options.
+        """
+        loss, self._grad = self._function(logits, targets, **self._options)
         self._handed_over = False
-        if self.reduction == "none":
-            return per_sample.astype(out_dtype, copy=False)
-        total = per_sample.sum()
-        if self.reduction == "mean":
-            total = total / per_sample.shape[0]
-        if self.weight_decay:
-            total = total + self.decay_loss()
-        return out_dtype.type(total)
+        return loss
+
+    __call__ = forward
 
     def backward(self, upstream: ArrayLike | None = None) -> NDArray[np.floating]:
-        r"""Return :math:`\partial L/\partial z`, with the shape and dtype of the logits.
+        r"""Return :math:`\partial L/\partial z` of the most recent ``forward``, once.
 
         Parameters
         ----------
@@ -134,13 +103,19 @@ class Loss:
         Returns
         -------
         ndarray
-            The gradient computed by the last ``forward``. Weight decay, if
-            any, is added to ``params`` as a side effect.
+            The gradient, with the shape and dtype of the logits.
 
         Raises
         ------
         RuntimeError
             If there was no ``forward`` since the last ``backward``.
+
+        Notes
+        -----
+        The gradient belongs to the **most recent** ``forward``: a
+        ``forward`` on validation data between the training ``forward`` and
+        ``backward`` replaces it. The functional form, which returns
+        ``(loss, dlogits)`` together, cannot be misused that way.
         """
         if self._grad is None:
             name = type(self).__name__
@@ -152,20 +127,17 @@ class Loss:
             raise RuntimeError(
                 f"{name}.backward() called before forward(): call forward(logits, targets) first"
             )
-        n = self._grad.shape[0]
-        scale = None
+        grad = self._grad
         if upstream is not None:
             if self.reduction != "none":
                 raise ValueError(
                     "backward(upstream) is for reduction='none'; this loss uses "
                     f"reduction={self.reduction!r}, so call backward() without arguments"
                 )
-            scale = _check_upstream(upstream, n).astype(self._grad.dtype, copy=False)
-        grad, self._grad, self._handed_over = self._grad, None, True
-        if scale is not None:
-            grad *= scale[:, None]
-        self.decay_backward()
-        return grad.reshape(self._grad_shape).astype(self._out_dtype, copy=False)
+            scale = _check_upstream(upstream, grad.shape[0]).astype(grad.dtype, copy=False)
+            grad *= scale.reshape((-1,) + (1,) * (grad.ndim - 1))
+        self._grad, self._handed_over = None, True
+        return grad
 
 
 def _check_upstream(upstream: ArrayLike, n: int) -> NDArray:
@@ -177,17 +149,3 @@ def _check_upstream(upstream: ArrayLike, n: int) -> NDArray:
     if not np.isfinite(u).all():
         raise ValueError("upstream contains NaN or inf")
     return u
-
-
-def _collect_parameters(params) -> list[Parameter]:
-    if params is None:
-        return []
-    if isinstance(params, Module):
-        return params.parameters()
-    if isinstance(params, Parameter):
-        return [params]
-    collected = list(params)
-    for p in collected:
-        if not isinstance(p, Parameter):
-            raise TypeError(f"params must hold Parameter objects; got {type(p).__name__}")
-    return collected

@@ -23,3 +23,23 @@ def relative_error(computed: float, exact: mpmath.mpf, dtype) -> float:
     info = np.finfo(dtype)
     scale = max(abs(exact), mpmath.mpf(float(info.tiny)))
     return float(abs(mpmath.mpf(float(computed)) - exact) / scale) / float(info.eps)
+
+
+def import_torch():
+    """PyTorch, the reference for the options the package mirrors.
+
+    `make unit` installs it (requirements-test.txt). Run by hand without it, the
+    comparisons skip and say how to get it; under CI they fail instead.
+    """
+    import importlib
+    import os
+
+    import pytest
+
+    try:
+        return importlib.import_module("torch")
+    except ImportError:
+        reason = "PyTorch is not installed: `make unit` installs it (pip install torch==2.13.0)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the PyTorch comparisons must run)")
+        pytest.skip(reason)

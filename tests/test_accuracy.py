@@ -172,3 +172,113 @@ def test_float16_is_computed_in_float32_and_returned_as_float16(loss_cls):
     assert loss16.dtype == np.float16 and grad16.dtype == np.float16
     np.testing.assert_array_equal(loss16, loss32.astype(np.float16))
     np.testing.assert_array_equal(grad16, grad32.astype(np.float16))
+
+
+# -- the options (issue 8): class weights, ignored rows, label smoothing, pos_weight --------
+
+
+def exact_softmax_ce_weighted(z_row, q) -> tuple[mpmath.mpf, list[mpmath.mpf]]:
+    """Exact loss sum_j q_j (LSE(z) - z_j) and gradient Q p_j - q_j, for target weights q.
+
+    Written without cancellation, so that 60 digits are plenty even for a loss of 1e-300:
+    with S_j = sum_{i != j} e^{z_i - z_j}, LSE(z) - z_j = log1p(S_j), and
+    Q p_j - q_j = (sum_{i != j} q_i - q_j S_j) / (1 + S_j).
+    """
+    z = [mpmath.mpf(float(v)) for v in z_row]
+    q = [mpmath.mpf(float(v)) for v in q]
+    c = len(z)
+    s = [mpmath.fsum(mpmath.exp(z[i] - z[j]) for i in range(c) if i != j) for j in range(c)]
+    loss = mpmath.fsum(q[j] * mpmath.log1p(s[j]) for j in range(c) if q[j] != 0)
+    grad = [
+        (mpmath.fsum(q[i] for i in range(c) if i != j) - q[j] * s[j]) / (1 + s[j])
+        for j in range(c)
+    ]
+    return loss, grad
+
+
+def mixed_error(computed: float, exact: mpmath.mpf, scale: mpmath.mpf, dtype) -> float:
+    """|computed - exact| in units of eps * max(|exact|, scale).
+
+    For a gradient entry Q p_j - q_j, scale = Q p_j + q_j: the size of the two terms.
+    Where they nearly cancel, no algorithm can do better than the rounding of its
+    inputs allows (chapter 3: the condition number), and the error is judged at
+    the scale of the terms; elsewhere scale <= |exact| * 2 and this is a relative error.
+    """
+    info = np.finfo(dtype)
+    denominator = max(abs(exact), scale, mpmath.mpf(float(info.tiny)))
+    return float(abs(mpmath.mpf(float(computed)) - exact) / denominator) / float(info.eps)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ["class weights", "ignored rows", "smoothing", "probabilities"])
+def test_softmax_ce_options_within_bound_everywhere(dtype, case):
+    z, labels = softmax_cases(dtype)
+    n, c = z.shape
+    rng = np.random.default_rng(7)
+    omega = rng.uniform(0.25, 4.0, size=c).astype(dtype)
+    options, targets = {}, labels
+    q = np.eye(c)[labels]
+    if case == "class weights":
+        options["weight"] = omega
+        q = q * omega
+    elif case == "ignored rows":
+        targets = labels.copy()
+        targets[::7] = -100
+        options["ignore_index"] = -100
+        q[::7] = 0.0
+    elif case == "smoothing":
+        options.update(weight=omega, label_smoothing=0.1)
+        q = (0.9 * q + 0.1 / c) * omega
+    else:
+        targets = rng.dirichlet(np.ones(c), size=n).astype(dtype)
+        targets[::5] = np.eye(c)[labels[::5]]
+        options.update(weight=omega, label_smoothing=0.05)
+        q = (0.95 * targets.astype(np.float64) + 0.05 / c) * omega
+    loss, grad = lossutils.softmax_cross_entropy(z, targets, reduction="none", **options)
+    assert loss.dtype == dtype and grad.dtype == dtype
+    for i in range(n):
+        bound = 8 + 2 * float(np.max(np.abs(z[i])))
+        exact_loss, exact_grad = exact_softmax_ce_weighted(z[i], q[i])
+        err = relative_error(loss[i], exact_loss, dtype)
+        assert err <= bound, f"row {i} loss: {err:.1f} eps > {bound:.0f}; z = {z[i]}"
+        for j in range(c):
+            q_ij = mpmath.mpf(float(q[i, j]))
+            scale = exact_grad[j] + 2 * q_ij  # Q p_j + q_j, the size of the two terms
+            err = mixed_error(grad[i, j], exact_grad[j], scale, dtype)
+            assert err <= bound, f"row {i} grad[{j}]: {err:.1f} eps > {bound:.0f}; z = {z[i]}"
+
+
+def test_weighted_softmax_ce_keeps_a_loss_of_1e_minus_40():
+    loss, grad = lossutils.softmax_cross_entropy(
+        [[100.0, 8.0, 0.0]], [0], weight=[3.0, 1.0, 1.0], reduction="sum"
+    )
+    exact_loss, exact_grad = exact_softmax_ce_weighted([100.0, 8.0, 0.0], [3.0, 0.0, 0.0])
+    assert relative_error(loss, exact_loss, np.float64) <= 8
+    for j in range(3):
+        assert relative_error(grad[0, j], exact_grad[j], np.float64) <= 8
+
+
+def exact_sigmoid_ce_weighted(z: float, t: float, pos_weight: float):
+    """Exact pos_weight * t * softplus(-z) + (1 - t) * softplus(z), and its derivative."""
+    z, t, pw = mpmath.mpf(z), mpmath.mpf(t), mpmath.mpf(pos_weight)
+    softplus_neg, softplus_pos = mpmath.log1p(mpmath.exp(-z)), mpmath.log1p(mpmath.exp(z))
+    sig, sig_minus = 1 / (1 + mpmath.exp(-z)), 1 / (1 + mpmath.exp(z))
+    terms = (pw * t * sig_minus, (1 - t) * sig)
+    return pw * t * softplus_neg + (1 - t) * softplus_pos, terms[1] - terms[0], sum(terms)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("label", [0.0, 1.0, 0.3])
+def test_sigmoid_ce_with_pos_weight_within_4_eps_everywhere(dtype, label):
+    z = sigmoid_grid(dtype)[::3]
+    t = np.full_like(z, label)
+    weight = np.full_like(z, 1.5)
+    loss, grad = lossutils.sigmoid_cross_entropy(
+        z, t, pos_weight=2.5, weight=weight, reduction="none"
+    )
+    for i, zi in enumerate(z):
+        exact_loss, exact_grad, scale = exact_sigmoid_ce_weighted(float(zi), float(t[i]), 2.5)
+        err = relative_error(loss[i], 1.5 * exact_loss, dtype)
+        assert err <= 4, f"loss: {err:.2f} eps at z = {zi!r}"
+        err = mixed_error(grad[i], 1.5 * exact_grad, 1.5 * scale, dtype)
+        assert err <= 4, f"grad: {err:.2f} eps at z = {zi!r}"

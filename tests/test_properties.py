@@ -36,7 +36,7 @@ def logits_and_binary_targets(draw, max_abs=1e6):
 @given(logits_and_labels())
 def test_softmax_ce_is_finite_and_non_negative_for_finite_input(case):
     z, labels = case
-    loss_fn = lossutils.SoftmaxCrossEntropy("none")
+    loss_fn = lossutils.SoftmaxCrossEntropy(reduction="none")
     loss = loss_fn.forward(z, labels)
     grad = loss_fn.backward()
     assert np.all(np.isfinite(loss)) and np.all(loss >= 0)
@@ -48,7 +48,7 @@ def test_softmax_ce_is_finite_and_non_negative_for_finite_input(case):
 @given(logits_and_binary_targets())
 def test_sigmoid_ce_is_finite_and_non_negative_for_finite_input(case):
     z, t = case
-    loss_fn = lossutils.SigmoidCrossEntropy("none")
+    loss_fn = lossutils.SigmoidCrossEntropy(reduction="none")
     loss = loss_fn.forward(z, t)
     grad = loss_fn.backward()
     assert np.all(np.isfinite(loss)) and np.all(loss >= 0)

@@ -9,7 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lossutils import SigmoidCrossEntropy, SoftmaxCrossEntropy
+from lossutils import (
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+    sigmoid_cross_entropy,
+    softmax_cross_entropy,
+)
 
 Z = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])  # N = 2, C = 3
 ONE_HOT = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
@@ -270,7 +275,7 @@ def test_mistakes_raise_a_clear_error(call, logits, targets, error, match):
 
 
 def test_bad_reduction_is_refused():
-    with pytest.raises(ValueError, match=r"'mean', 'sum' or 'none'; got 'average'"):
+    with pytest.raises(ValueError, match=r"one of 'mean', 'sum', 'none'; got 'average'"):
         SoftmaxCrossEntropy(reduction="average")
 
 
@@ -278,3 +283,143 @@ def test_boolean_and_integer_targets_are_accepted_where_they_are_probabilities()
     # A beginner writes one-hot rows as integers; multi-label targets often come as bools.
     assert np.isfinite(smx(Z, ONE_HOT.astype(int)))
     assert np.isfinite(sig(Z, ONE_HOT.astype(bool)))
+
+
+# -- the options of the functional losses (issue 8) -----------------------------------
+
+LABELS = np.array([0, 2])
+
+
+def smx_with(**options):
+    return lambda: softmax_cross_entropy(Z, options.pop("targets", LABELS), **options)
+
+
+def sig_with(**options):
+    return lambda: sigmoid_cross_entropy(Z, ONE_HOT, **options)
+
+
+OPTION_CASES = [
+    (
+        "class weights of the wrong length",
+        smx_with(weight=[1.0, 2.0]),
+        ValueError,
+        r"weight must have shape \(3,\) \(one weight per class\); got shape \(2,\).*never",
+    ),
+    (
+        "negative class weight",
+        smx_with(weight=[1.0, -2.0, 1.0]),
+        ValueError,
+        r"weight must be finite and >= 0; got -2.0 at index 1",
+    ),
+    (
+        "NaN class weight",
+        smx_with(weight=[1.0, np.nan, 1.0]),
+        ValueError,
+        r"weight must be finite and >= 0; got nan at index 1",
+    ),
+    (
+        "string class weights",
+        smx_with(weight=["a", "b", "c"]),
+        TypeError,
+        r"weight must be a real numeric array; got an array of dtype <U1",
+    ),
+    (
+        "ignore_index as a float",
+        smx_with(ignore_index=-100.0),
+        TypeError,
+        r"ignore_index must be an int or None; got float",
+    ),
+    (
+        "ignore_index with probability rows",
+        smx_with(targets=ONE_HOT, ignore_index=-100),
+        ValueError,
+        r"ignore_index applies to integer labels; these targets are probability rows of shape",
+    ),
+    (
+        "a label out of range that is not ignore_index",
+        smx_with(targets=np.array([-100, 3]), ignore_index=-100),
+        ValueError,
+        r"labels must be in \[0, 3\) for 3 classes, or equal ignore_index = -100; got 3 at index 1",
+    ),
+    (
+        "label_smoothing above 1",
+        smx_with(label_smoothing=1.5),
+        ValueError,
+        r"label_smoothing must be in \[0, 1\]; got 1.5",
+    ),
+    (
+        "label_smoothing NaN",
+        smx_with(label_smoothing=np.nan),
+        ValueError,
+        r"label_smoothing must be in \[0, 1\]; got nan",
+    ),
+    (
+        "label_smoothing as a string",
+        smx_with(label_smoothing="0.1"),
+        TypeError,
+        r"label_smoothing must be a real number in \[0, 1\]; got str",
+    ),
+    (
+        "PyTorch's mean name on the softmax loss",
+        smx_with(reduction="elementwise_mean"),
+        ValueError,
+        r"reduction must be one of 'mean', 'sum', 'none'; got 'elementwise_mean'",
+    ),
+    (
+        "a mean over no rows",
+        smx_with(targets=np.array([-1, -1]), ignore_index=-1),
+        ValueError,
+        r"reduction='mean' over no rows: every label is ignore_index or has class weight 0",
+    ),
+    (
+        "sigmoid weight of a length that is neither C nor the logits' shape",
+        sig_with(weight=[1.0, 2.0]),
+        ValueError,
+        r"weight must have shape \(3,\) \(one per class\) or \(2, 3\) \(one per element\)"
+        r"; got shape \(2,\)",
+    ),
+    (
+        "sigmoid weight of one column, to be broadcast",
+        sig_with(weight=np.ones((2, 1))),
+        ValueError,
+        r"got shape \(2, 1\) \(weights are never broadcast",
+    ),
+    (
+        "pos_weight of the wrong length",
+        sig_with(pos_weight=[1.0, 2.0]),
+        ValueError,
+        r"pos_weight must have shape \(\) \(a scalar\) or \(3,\) \(one per class\); got shape",
+    ),
+    (
+        "negative pos_weight",
+        sig_with(pos_weight=-1.0),
+        ValueError,
+        r"pos_weight must be finite and >= 0; got -1.0",
+    ),
+    (
+        "an unknown sigmoid reduction",
+        sig_with(reduction="batchmean"),
+        ValueError,
+        r"one of 'mean', 'elementwise_mean', 'sum', 'none'; got 'batchmean'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [case[1:] for case in OPTION_CASES],
+    ids=[case[0] for case in OPTION_CASES],
+)
+def test_bad_options_raise_a_clear_error(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_layers_check_their_options_when_built():
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\]; got -0.1"):
+        SoftmaxCrossEntropy(label_smoothing=-0.1)
+    with pytest.raises(TypeError, match=r"ignore_index must be an int or None; got str"):
+        SoftmaxCrossEntropy(ignore_index="pad")
+    with pytest.raises(ValueError, match=r"got 'elementwise_mean'"):
+        SoftmaxCrossEntropy(reduction="elementwise_mean")
+    assert SigmoidCrossEntropy(reduction="elementwise_mean").reduction == "elementwise_mean"
