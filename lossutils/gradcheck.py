@@ -16,16 +16,16 @@ __all__ = ["GradientCheck", "gradient_check", "numerical_gradient"]
 
 
 def numerical_gradient(
-    f: Callable[[NDArray[np.float64]], float], x: ArrayLike, h: float = 1e-5
+    f: Callable[[NDArray[np.float64]], float], x: ArrayLike, step: float = 1e-5
 ) -> NDArray[np.float64]:
     r"""Gradient of a scalar function by central differences.
 
     .. math::
-        \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+        \frac{\partial f}{\partial x_i} \approx \frac{f(x + \delta e_i) - f(x - \delta e_i)}{2\delta}
 
-    The error is :math:`O(h^2)` from truncation plus about
-    :math:`\epsilon |f| / h` from rounding; ``h = 1e-5`` balances the two for
-    float64 functions of moderate size.
+    The error is :math:`O(\delta^2)` from truncation plus about
+    :math:`2u |f| / \delta` from rounding (:math:`u` the unit roundoff);
+    ``step = 1e-5`` balances the two for float64 functions of moderate size.
 
     Parameters
     ----------
@@ -35,8 +35,8 @@ def numerical_gradient(
         itself).
     x : array_like
         Point at which to differentiate.
-    h : float, optional
-        Step size.
+    step : float, optional
+        The step :math:`\delta`.
 
     Returns
     -------
@@ -48,18 +48,18 @@ def numerical_gradient(
     >>> numerical_gradient(lambda v: float(np.sum(v**2)), np.array([1.0, -2.0]))
     array([ 2., -4.])
     """
-    if not h > 0:
-        raise ValueError(f"h must be positive; got {h!r}")
+    if not step > 0:
+        raise ValueError(f"step must be positive; got {step!r}")
     point = np.array(x, dtype=np.float64)  # a private copy we may perturb
     grad = np.empty_like(point)
     for i in np.ndindex(point.shape):
         original = point[i]
-        point[i] = original + h
+        point[i] = original + step
         f_plus = float(f(point))
-        point[i] = original - h
+        point[i] = original - step
         f_minus = float(f(point))
         point[i] = original
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[i] = (f_plus - f_minus) / (2 * step)
     return grad
 
 
@@ -97,7 +97,7 @@ def gradient_check(
     f: Callable[[NDArray[np.float64]], float],
     x: ArrayLike,
     analytic: ArrayLike,
-    h: float = 1e-5,
+    step: float = 1e-5,
     floor: float = 1e-8,
 ) -> GradientCheck:
     r"""Compare an analytic gradient with central differences, element by element.
@@ -116,8 +116,8 @@ def gradient_check(
         Point of the check.
     analytic : array_like
         The gradient to check, same shape as ``x``.
-    h : float, optional
-        Step of :func:`numerical_gradient`.
+    step : float, optional
+        The step :math:`\delta` of :func:`numerical_gradient`.
     floor : float, optional
         Lower bound of the denominator, so two tiny values are not compared
         relatively.
@@ -139,7 +139,7 @@ def gradient_check(
         raise ValueError(
             f"analytic gradient must have the shape of x, {x.shape}; got shape {a.shape}"
         )
-    n = numerical_gradient(f, x, h)
+    n = numerical_gradient(f, x, step)
     rel = np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
     if a.size == 0:
         return GradientCheck(0.0, (), 0.0, 0.0)

@@ -36,5 +36,5 @@ def test_gradient_check_finds_a_wrong_gradient_and_where():
 def test_gradient_check_refuses_mismatched_shapes():
     with pytest.raises(ValueError, match=r"shape of x, \(3,\); got shape \(2,\)"):
         gradient_check(lambda v: 0.0, np.zeros(3), np.zeros(2))
-    with pytest.raises(ValueError, match=r"h must be positive; got 0"):
-        numerical_gradient(lambda v: 0.0, np.zeros(3), h=0)
+    with pytest.raises(ValueError, match=r"step must be positive; got 0"):
+        numerical_gradient(lambda v: 0.0, np.zeros(3), step=0)
