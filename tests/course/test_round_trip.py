@@ -30,6 +30,7 @@ ASSIGNMENTS = [
     "02_softmax",
     "03_overflow_underflow",
     "04_softmax_ce_derivative",
+    "07_softmax_family",
 ]
 
 
