@@ -3,7 +3,8 @@
 The two losses, each written once as a function that returns the loss and its
 gradient, ``softmax_cross_entropy`` and ``sigmoid_cross_entropy`` (with
 PyTorch's options), and as layers with ``forward`` and ``backward``; their
-stable primitives; the focal and margin variants; a small network toolkit
+stable primitives; the focal and margin variants; calibration
+(``expected_calibration_error``, ``calibration_bins``); a small network toolkit
 (``Linear``, ``ReLU``, ``Sequential``, ``SGD``, ``accuracy``, ``minibatches``);
 gradient checking; and, for comparison, the short reference versions
 (:mod:`lossutils.reference`) and the naive and seed-style ones
@@ -19,6 +20,7 @@ Examples
 (0.417, (1, 3))
 """
 
+from .calibration import calibration_bins, expected_calibration_error
 from .focal import sigmoid_focal_loss
 from .gradcheck import GradientCheck, gradient_check, numerical_gradient
 from .losses import Loss
@@ -56,6 +58,8 @@ __all__ = [
     "accuracy",
     "am_softmax_logits",
     "arcface_logits",
+    "calibration_bins",
+    "expected_calibration_error",
     "gradient_check",
     "l2_penalty",
     "log_sigmoid",

@@ -31,6 +31,7 @@ ASSIGNMENTS = [
     "03_overflow_underflow",
     "04_softmax_ce_derivative",
     "06_losses_at_work",
+    "07_softmax_family",
 ]
 
 
