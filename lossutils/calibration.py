@@ -18,13 +18,12 @@ as in the usual ``lower < confidence <= upper`` loop.
 
 from __future__ import annotations
 
-import operator
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_label_range
+from ._validation import check_labels, check_positive_int
 
 __all__ = ["CalibrationBins", "calibration_bins", "expected_calibration_error"]
 
@@ -48,20 +47,6 @@ class CalibrationBins(NamedTuple):
     confidence: NDArray[np.float64]
     accuracy: NDArray[np.float64]
     count: NDArray[np.int64]
-
-
-def _check_n_bins(n_bins) -> int:
-    if isinstance(n_bins, (bool, np.bool_)):
-        raise TypeError(f"n_bins must be a positive int; got {n_bins!r}")
-    try:
-        value = operator.index(n_bins)
-    except TypeError:
-        raise TypeError(
-            f"n_bins must be a positive int; got {n_bins!r} of type {type(n_bins).__name__}"
-        ) from None
-    if value < 1:
-        raise ValueError(f"n_bins must be a positive int; got {value}")
-    return value
 
 
 def _check_probs(probs) -> NDArray[np.float64]:
@@ -92,20 +77,6 @@ def _check_probs(probs) -> NDArray[np.float64]:
             f"{sums[i]:.10g}: pass softmax(logits), not the logits"
         )
     return p
-
-
-def _check_labels(labels, n: int, c: int) -> NDArray[np.int64]:
-    y = np.asarray(labels)
-    if y.dtype.kind not in "biu":
-        raise TypeError(
-            f"labels must be integer class indices; got an array of dtype {y.dtype} "
-            f"and shape {y.shape}"
-        )
-    if y.shape != (n,):
-        raise ValueError(f"labels must have shape (N,) = ({n},); got shape {y.shape}")
-    y = y.astype(np.int64)
-    check_label_range(y, c)
-    return y
 
 
 def calibration_bins(probs: ArrayLike, labels: ArrayLike, *, n_bins: int = 15) -> CalibrationBins:
@@ -141,9 +112,9 @@ def calibration_bins(probs: ArrayLike, labels: ArrayLike, *, n_bins: int = 15) -
     >>> bins.count.tolist(), bins.accuracy.tolist()
     ([0, 3], [nan, 0.6666666666666666])
     """
-    n_bins = _check_n_bins(n_bins)
+    n_bins = check_positive_int(n_bins, "n_bins")
     p = _check_probs(probs)
-    y = _check_labels(labels, *p.shape)
+    y = check_labels(labels, *p.shape)
     confidence = p.max(axis=1)
     correct = (p.argmax(axis=1) == y).astype(np.float64)
     edges = np.linspace(0.0, 1.0, n_bins + 1)

