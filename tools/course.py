@@ -41,6 +41,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,8 @@ COURSE_ID = "cross-entropy-from-scratch"
 # Seconds one cell may run while grading: the slowest cell of the graded chapters takes
 # well under a second, so a minute leaves room for slow machines and catches infinite loops.
 CELL_TIMEOUT = 60
-# The whole autograde of one notebook may take this long per code cell, plus a margin;
-# past it the grader is killed (a kernel that ignores interrupts), and the row says so.
+# The whole autograde of one notebook may take this many cell limits per code cell, plus two
+# minutes; past it the grader is killed (a kernel that ignores interrupts), and the row says so.
 PER_CELL_BUDGET_FACTOR = 2
 GRADES_COLUMNS = ["student", "assignment", "score", "max_score", "status"]
 
@@ -148,31 +149,65 @@ def _environment() -> dict[str, str]:
 class Run:
     returncode: int
     output: str
-    timed_out: bool = False
+    stopped: str | None = None  # the student whose grading ran over its budget, if any
 
 
-def run_nbgrader(course: Path, *args: str, timeout: float | None = None) -> Run:
-    """Run one nbgrader command in the course directory, killed after ``timeout`` seconds."""
-    command = [sys.executable, "-m", "nbgrader", *args]
+# nbgrader logs this line as it starts running one submission.
+_AUTOGRADING = re.compile(r"Autograding .*[/\\]autograded[/\\]([^/\\]+)[/\\]")
+
+
+def run_watched(command: list[str], cwd: Path, budget: float | None = None) -> Run:
+    """Run a command; kill it if one submission takes longer than ``budget`` seconds.
+
+    The clock restarts at every "Autograding .../autograded/<student>/..." line, so that
+    one run can grade many submissions and still stop at the first one that hangs (a
+    kernel that ignores nbgrader's interrupt). The command gets its own process group
+    and the kill reaches all of it; a kernel notices its parent is gone and exits.
+    """
     process = subprocess.Popen(
         command,
-        cwd=course,
+        cwd=cwd,
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its own process group, so that a kill reaches its children
+        start_new_session=True,
     )
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        return Run(process.returncode, output, timed_out=True)
+    lines: list[str] = []
+    current = {"student": None, "since": time.monotonic()}
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            match = _AUTOGRADING.search(line)
+            if match:
+                current["student"], current["since"] = match[1], time.monotonic()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    stopped = None
+    while True:
+        try:
+            process.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            if budget is not None and time.monotonic() - current["since"] > budget:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                stopped = current["student"] or "?"
+                break
+    reader.join(timeout=10)
+    process.stdout.close()
+    return Run(process.returncode, "".join(lines), stopped)
+
+
+def run_nbgrader(course: Path, *args: str, budget: float | None = None) -> Run:
+    """Run one nbgrader command in the course directory (see ``run_watched``)."""
+    result = run_watched([sys.executable, "-m", "nbgrader", *args], course, budget)
     # nbgrader only logs a broken config file and goes on with its defaults: treat it as fatal.
-    if "Exception while loading config file" in output:
-        return Run(process.returncode or 1, output)
-    return Run(process.returncode, output)
+    if "Exception while loading config file" in result.output and not result.returncode:
+        result.returncode = 1
+    return result
 
 
 def nbgrader(course: Path, *args: str) -> None:
@@ -359,13 +394,11 @@ def _graded_since(course: Path, row: Row, start: float) -> bool:
     )
 
 
-def _timeout_notes(output: str, assignment: str, cell_timeout: int) -> dict[str, str]:
+def _timeout_notes(output: str, cell_timeout: int) -> dict[str, str]:
     """Which students' notebooks had a cell interrupted, from nbgrader's log."""
     notes, student = {}, None
-    folder = rf"[/\\]autograded[/\\]([^/\\]+)[/\\]{re.escape(assignment)}"
-    pattern = re.compile(rf"Autograding .*{folder}")
     for line in output.splitlines():
-        match = pattern.search(line)
+        match = _AUTOGRADING.search(line)
         if match:
             student = match[1]
         elif "Timeout waiting for execute reply" in line and student is not None:
@@ -373,66 +406,81 @@ def _timeout_notes(output: str, assignment: str, cell_timeout: int) -> dict[str,
     return notes
 
 
-def grade_one(course: Path, row: Row, cell_timeout: int) -> None:
+_EXCEPTION = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$")
+
+
+def _reason(output: str) -> str:
+    """The last exception nbgrader reports, in one line (or its last log line)."""
+    for line in reversed(output.splitlines()):
+        match = _EXCEPTION.match(line.strip())
+        if match:
+            return f"{match[1]}: {' '.join(match[2].split())[:200]}"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"
+
+
+def _autograde_args(assignment: str, cell_timeout: int) -> list[str]:
+    return ["autograde", assignment, "--force", f"--Execute.timeout={cell_timeout}"]
+
+
+def grade_one(course: Path, row: Row, cell_timeout: int, budget: float) -> None:
     """Autograde one checked submission on its own; record why if it cannot be graded."""
-    budget = _budget(course, row.assignment, cell_timeout)
     start = time.time()
-    result = run_nbgrader(
-        course,
-        "autograde",
-        row.assignment,
-        "--student",
-        row.student,
-        "--force",
-        f"--Execute.timeout={cell_timeout}",
-        timeout=budget,
-    )
-    if result.timed_out:
-        row.problems.append(f"grading took over {budget} s and was stopped")
+    args = [*_autograde_args(row.assignment, cell_timeout), "--student", row.student]
+    result = run_nbgrader(course, *args, budget=budget)
+    if result.stopped:
+        row.problems.append(f"grading took over {budget:g} s and was stopped")
     elif result.returncode != 0 or not _graded_since(course, row, start):
-        last = [line for line in result.output.strip().splitlines() if line.strip()][-3:]
-        row.problems.append(f"nbgrader autograde failed: {' / '.join(last)}")
-    note = _timeout_notes(result.output, row.assignment, cell_timeout).get(row.student)
-    if note and not row.problems:
-        row.notes.append(note)
+        row.problems.append(f"nbgrader could not grade it: {_reason(result.output)}")
+    elif row.student in (notes := _timeout_notes(result.output, cell_timeout)):
+        row.notes.append(notes[row.student])
 
 
-def grade_assignment(course: Path, assignment: str, rows: list[Row], cell_timeout: int) -> None:
-    """Autograde the checked submissions of one assignment in one nbgrader run.
+def grade_assignment(
+    course: Path, assignment: str, rows: list[Row], cell_timeout: int, budget: float
+) -> None:
+    """Autograde the checked submissions of one assignment, as few nbgrader runs as it takes.
 
-    One run saves nbgrader's start-up time per submission. It goes on past a
-    submission it cannot grade; those it did not grade, and all of them if the run
-    had to be stopped, are then graded one by one, so that each row says why.
+    One run for all of them saves nbgrader's start-up time per submission. nbgrader
+    goes on past a submission it cannot grade; those are then graded one by one, so
+    that each row says why. A run stopped because a submission hung is started again
+    for the submissions it had not reached.
     """
-    if not rows:
-        return
-    students = {row.student for row in rows}
-    others = sorted(
-        p.name for p in (course / "submitted").iterdir() if p.is_dir() and p.name not in students
-    )
-    args = ["autograde", assignment, "--force", f"--Execute.timeout={cell_timeout}"]
-    if others:
-        args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
-    start = time.time()
-    result = run_nbgrader(
-        course, *args, timeout=len(rows) * _budget(course, assignment, cell_timeout)
-    )
-    notes = _timeout_notes(result.output, assignment, cell_timeout)
-    for row in rows:
-        if not result.timed_out and _graded_since(course, row, start):
-            if row.student in notes:
-                row.notes.append(notes[row.student])
-        else:
-            grade_one(course, row, cell_timeout)
+    pending = list(rows)
+    while pending:
+        students = {row.student for row in pending}
+        others = sorted(p.name for p in (course / "submitted").iterdir() if p.name not in students)
+        args = _autograde_args(assignment, cell_timeout)
+        if others:
+            args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
+        start = time.time()
+        result = run_nbgrader(course, *args, budget=budget)
+        notes = _timeout_notes(result.output, cell_timeout)
+        unreached = []
+        for row in pending:
+            if row.student == result.stopped:
+                row.problems.append(f"grading took over {budget:g} s and was stopped")
+            elif _graded_since(course, row, start):
+                if row.student in notes:
+                    row.notes.append(notes[row.student])
+            elif result.stopped:
+                unreached.append(row)
+            else:
+                grade_one(course, row, cell_timeout, budget)
+        pending = unreached
 
 
 def grade_submissions(
-    course: Path = DEFAULT_COURSE, cell_timeout: int = CELL_TIMEOUT
+    course: Path = DEFAULT_COURSE,
+    cell_timeout: int = CELL_TIMEOUT,
+    budget: float | None = None,
 ) -> tuple[Path, list[Row]]:
     """Autograde every submission under ``submitted/`` and write ``grades.csv``.
 
     Rows: every student (a folder in ``submitted/``) times every assignment that at
-    least one student handed in.
+    least one student handed in. ``budget``: seconds the grading of one notebook may
+    take in all (default: ``PER_CELL_BUDGET_FACTOR`` times the cell limit per code cell,
+    plus two minutes).
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -444,7 +492,8 @@ def grade_submissions(
     rows = [check_submission(course, s, a) for s in students for a in assignments]
     for assignment in assignments:
         ready = [r for r in rows if r.assignment == assignment and not r.problems]
-        grade_assignment(course, assignment, ready, cell_timeout)
+        limit = budget or _budget(course, assignment, cell_timeout)
+        grade_assignment(course, assignment, ready, cell_timeout, limit)
     for row in rows:
         for problem in row.problems:
             print(f"{row.student}, {row.assignment}: NOT GRADED: {problem}", file=sys.stderr)

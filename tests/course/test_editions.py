@@ -142,7 +142,7 @@ def test_student_edition_of_each_chapter(path):
     )
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     assert regions.SOLUTION_BEGIN not in code and regions.HIDDEN_BEGIN not in code
-    assert "{admonition} Solution" not in text
+    assert not regions.solution_admonitions(text)
     assert not any(regions.is_exercise_solution(c) for c in student.cells)
     assert not WEB_BOOK_ONLY.search(text)
     stubs = [c for c in student.cells if regions.is_solution_cell(c) and c.cell_type == "code"]
