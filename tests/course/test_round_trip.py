@@ -449,6 +449,16 @@ def test_grades_csv_has_a_row_per_student_and_assignment(trip, grades):
     assert grades[("blank", ASSIGNMENTS[0])]["status"] == "graded"
 
 
+def test_the_teaching_page_shows_rows_of_a_real_grades_csv(trip):
+    page = regions.read(ROOT / "book" / "teaching.ipynb")
+    text = "\n".join(c.source for c in page.cells if c.cell_type == "markdown")
+    excerpt = re.search(r"```text\n(student,assignment,score,max_score,status\n.*?)```", text, re.S)
+    lines = excerpt[1].strip().splitlines()
+    real = trip.grades_csv.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 5
+    assert [line for line in lines if line not in real] == []
+
+
 def test_nbgrader_does_not_sandbox_submissions(trip, gradebook):
     # What the teaching page warns about: a submission can write outside its folder and
     # read the instructor's solution from source/, and nbgrader gives it full marks.
