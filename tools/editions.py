@@ -43,7 +43,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools import regions
-from tools.fallbacks import fallback_code
+from tools.fallbacks import MissingFallback, fallback_code
 from tools.wording import READER_ONLY_TAG, STUDENT_ONLY_TAG, student_wording
 
 ROOT = regions.ROOT
@@ -193,10 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("edition", choices=EDITIONS)
     parser.add_argument("--dest", type=Path, help="prepare: where to write the sources")
     args = parser.parse_args(argv)
-    if args.command == "prepare":
-        print(prepare(args.edition, args.dest))
-    else:
+    try:
+        if args.command == "prepare":
+            print(prepare(args.edition, args.dest))
+            return
         site = build(args.edition)
+    except MissingFallback as missing:
+        raise SystemExit(f"make book-student: {missing}") from None
         print(f"The {NAMES[args.edition]} is at {site / 'index.html'}")
 
 
