@@ -296,8 +296,13 @@ class Handout:
 
     def _directive(self, match: re.Match) -> str:
         name, args = match["name"], match["args"].strip()
-        if name == "math":
-            return match[0]  # handled by the equation rule when labelled; rare otherwise
+        if name == "math":  # a display equation, numbered when it has a :label:
+            label = re.search(r"^:label:[ \t]*(\S+)", match["body"], re.MULTILINE)
+            body = _OPTION.sub("", match["body"]).strip("\n")
+            if label is None:
+                return f"$$\n{body}\n$$"
+            _, number = self._lookup(self.index.equations, "equation-" + make_id(label[1]), "eq")
+            return f"$$\n{body}\n\\tag{{{number}}}\n$$" if number else f"$$\n{body}\n$$"
         title = args or name.replace("-", " ").capitalize()
         body = self.markdown(_OPTION.sub("", match["body"]).strip("\n"))
         quoted = "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))

@@ -255,6 +255,12 @@ def test_handout_rewrites_every_kind_of_markup(index):
     assert h.references_cell().source == "## References\n\n- P. Blanchard and others. 2021."
 
 
+def test_handout_numbers_a_math_directive(index):
+    h = handout.Handout(index, "book/01_sigmoid")
+    text = h.markdown("```{math}\n:label: eq-a\ny = 2\n```\n\n:::{math}\nz = 3\n:::")
+    assert text == "$$\ny = 2\n\\tag{1.6}\n$$\n\n$$\nz = 3\n$$"
+
+
 def test_handout_links_other_chapters_to_the_published_book(index):
     h = handout.Handout(index, "book/01_sigmoid", book_url="https://example.org/xent")
     text = h.markdown("See [Overflow and underflow](03_overflow_underflow.ipynb#sec-x).")
