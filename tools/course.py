@@ -160,8 +160,8 @@ def run_watched(command: list[str], cwd: Path, budget: float | None = None) -> R
     """Run a command; kill it if one submission takes longer than ``budget`` seconds.
 
     The clock restarts at every "Autograding .../autograded/<student>/..." line, so that
-    one run can grade many submissions and still stop at the first one that hangs (a
-    kernel that ignores nbgrader's interrupt). The command gets its own process group
+    one run can grade many submissions and still stop at the first one that hangs in a
+    way nbgrader does not catch itself. The command gets its own process group
     and the kill reaches all of it; a kernel notices its parent is gone and exits.
     """
     process = subprocess.Popen(
@@ -456,6 +456,7 @@ def grade_assignment(
         start = time.time()
         result = run_nbgrader(course, *args, budget=budget)
         notes = _timeout_notes(result.output, cell_timeout)
+        hung = result.stopped in students  # else it hung outside any one submission
         unreached = []
         for row in pending:
             if row.student == result.stopped:
@@ -463,11 +464,11 @@ def grade_assignment(
             elif _graded_since(course, row, start):
                 if row.student in notes:
                     row.notes.append(notes[row.student])
-            elif result.stopped:
-                unreached.append(row)
+            elif hung:
+                unreached.append(row)  # not reached before the stop: another run
             else:
                 grade_one(course, row, cell_timeout, budget)
-        pending = unreached
+        pending = unreached  # each run removes the submission that hung: this ends
 
 
 def grade_submissions(
