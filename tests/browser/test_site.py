@@ -1,13 +1,15 @@
 """The built web book, opened page by page in headless Chromium, as a reader sees it.
 
-For every page of ``_build/html``: no console errors, no failed request and no
+Both editions are tested: the reader's (``make book``, ``_build/html``) and the
+student edition (``make book-student``, ``_build/student/html``). For every
+page of each: no console errors, no failed request and no
 request leaving the machine; every equation rendered by MathJax; every image
 loaded and described by alt text; every internal link and anchor resolves; no
 critical or serious axe-core violation; no sideways scrolling at 390 px. The
 search page must find "softmax", and screenshots of two chapters at two widths
-go to ``_build/screenshots/``.
+go to ``_build/screenshots/<edition>-...``.
 
-Needs: the built site (``make book``), Debian's ``chromium`` at
+Needs: the built sites (``make book book-student``), Debian's ``chromium`` at
 ``/usr/bin/chromium``, the ``playwright`` Python package (driver only: the
 browser is Debian's, never downloaded) and ``axe-core`` from npm
 (``npm ci --prefix tests/browser``). Locally, whatever is missing makes the
@@ -30,7 +32,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+SITES = {
+    "reader": (ROOT / "_build" / "html", "make book"),
+    "student": (ROOT / "_build" / "student" / "html", "make book-student"),
+}
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -59,14 +64,23 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _pages() -> list[str]:
-    if not SITE.is_dir():
+def _pages(site: Path) -> list[str]:
+    if not site.is_dir():
         return []
     return sorted(
-        str(p.relative_to(SITE))
-        for p in SITE.rglob("*.html")
+        str(p.relative_to(site))
+        for p in site.rglob("*.html")
         if "_static" not in p.parts and "_sources" not in p.parts
     )
+
+
+# (edition, page) for every page of every built site; index.html where a site is missing,
+# so that the test says the site is missing instead of collecting nothing.
+PAGES = [
+    pytest.param(edition, path, id=f"{edition}:{path}")
+    for edition, (site, _) in SITES.items()
+    for path in (_pages(site) or ["index.html"])
+]
 
 
 class _Anchors(HTMLParser):
@@ -83,23 +97,32 @@ class _Anchors(HTMLParser):
 
 
 @functools.cache
-def _anchors_of(relative_path: str) -> frozenset[str]:
+def _anchors_of(site: Path, relative_path: str) -> frozenset[str]:
     parser = _Anchors()
-    parser.feed((SITE / relative_path).read_text(encoding="utf-8"))
+    parser.feed((site / relative_path).read_text(encoding="utf-8"))
     return frozenset(parser.anchors)
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    if not (SITE / "index.html").is_file():
-        _missing(f"no built site at {SITE}: run `make book` first")
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def serve() -> Iterator:
+    """A function that serves one edition's site on localhost (once) and returns its URL."""
+    servers = {}
+
+    def url_of(edition: str) -> str:
+        if edition not in servers:
+            site, command = SITES[edition]
+            if not (site / "index.html").is_file():
+                _missing(f"no built site at {site}: run `{command}` first")
+            handler = functools.partial(_QuietHandler, directory=str(site))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers[edition] = server
+        return f"http://127.0.0.1:{servers[edition].server_address[1]}/"
+
+    yield url_of
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -167,11 +190,11 @@ class PageVisit:
 
 
 @pytest.fixture
-def visit(browser, base_url):
+def visit(browser, serve):
     visits: list[PageVisit] = []
 
-    def open_page(path: str, width: int = 1280) -> PageVisit:
-        v = PageVisit(browser, base_url, path, width)
+    def open_page(edition: str, path: str, width: int = 1280) -> PageVisit:
+        v = PageVisit(browser, serve(edition), path, width)
         visits.append(v)
         return v
 
@@ -210,9 +233,10 @@ SIDEWAYS_OVERFLOW = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", _pages() or ["index.html"])
-def test_page_works_offline_and_renders(visit, path):
-    v = visit(path)
+@pytest.mark.parametrize(("edition", "path"), PAGES)
+def test_page_works_offline_and_renders(visit, edition, path):
+    site = SITES[edition][0]
+    v = visit(edition, path)
     page = v.page
     problems = list(v.problems)
 
@@ -229,10 +253,10 @@ def test_page_works_offline_and_renders(visit, path):
         target = unquote(parts.path)[1:] or "index.html"
         if target.endswith("/"):
             target += "index.html"
-        if not (SITE / target).is_file():
+        if not (site / target).is_file():
             problems.append(f"broken link: {href}")
         elif parts.fragment and target.endswith(".html"):
-            if unquote(parts.fragment) not in _anchors_of(target):
+            if unquote(parts.fragment) not in _anchors_of(site, target):
                 problems.append(f"broken anchor: {href}")
 
     page.add_script_tag(path=str(AXE))
@@ -244,18 +268,19 @@ def test_page_works_offline_and_renders(visit, path):
                 f"axe {violation['impact']}: {violation['id']} ({violation['help']}) at {targets}"
             )
 
-    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+    assert not problems, f"{edition}:{path}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("path", _pages() or ["index.html"])
-def test_page_does_not_scroll_sideways_on_a_phone(visit, path):
-    v = visit(path, width=390)
+@pytest.mark.parametrize(("edition", "path"), PAGES)
+def test_page_does_not_scroll_sideways_on_a_phone(visit, edition, path):
+    v = visit(edition, path, width=390)
     overflowing = v.page.evaluate(SIDEWAYS_OVERFLOW)
-    assert not overflowing, f"{path} scrolls sideways at 390 px because of {overflowing}"
+    assert not overflowing, f"{edition}:{path} scrolls sideways at 390 px because of {overflowing}"
 
 
-def test_search_finds_softmax(visit):
-    page = visit("search.html?q=softmax").page
+@pytest.mark.parametrize("edition", sorted(SITES))
+def test_search_finds_softmax(visit, edition):
+    page = visit(edition, "search.html?q=softmax").page
     results = page.locator("#search-results li, ul.search li")
     results.first.wait_for(timeout=20_000)
     assert results.count() > 0
@@ -266,12 +291,14 @@ def test_search_finds_softmax(visit):
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", sorted(PAGES_WITH_SCREENSHOTS))
-def test_screenshot(visit, name, width):
+@pytest.mark.parametrize("edition", sorted(SITES))
+def test_screenshot(visit, edition, name, width):
     path = PAGES_WITH_SCREENSHOTS[name]
-    if not (SITE / path).is_file():
-        pytest.fail(f"{path} is missing from the built site")
-    page = visit(path, width=width).page
+    site = SITES[edition][0]
+    if (site / "index.html").is_file() and not (site / path).is_file():
+        pytest.fail(f"{path} is missing from the built site {site}")
+    page = visit(edition, path, width=width).page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    out = SCREENSHOTS / f"{name}-{width}px.png"
+    out = SCREENSHOTS / f"{edition}-{name}-{width}px.png"
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 10_000
