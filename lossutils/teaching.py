@@ -9,6 +9,7 @@ the notebook and does not simply call the finished versions in ``lossutils``
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Callable, Iterable
 
@@ -64,14 +65,40 @@ def check_own_work(
             f"(it comes from {function.__module__})"
         )
     forbidden = tuple(forbidden)
-    for used in sorted(_referenced_names(function.__code__) - set(allow)):
+    names = _referenced_names(function.__code__) - set(allow)
+    for used in sorted(names):
+        if "." in used and used.split(".")[0] in forbidden:  # `from scipy.special import ...`
+            raise AssertionError(
+                f"{name} imports {used} inside the function: write it with NumPy yourself, "
+                "that is the exercise"
+            )
+        if used in forbidden and used not in function.__globals__:  # `import lossutils` inside
+            raise AssertionError(
+                f"{name} imports {used}: write it with NumPy yourself, that is the exercise"
+            )
         obj = function.__globals__.get(used)
-        module = _module_of(obj)
+        module = _module_of(obj) or _defining_module(obj, forbidden)
         if module.split(".")[0] in forbidden:
             raise AssertionError(
                 f"{name} uses {used} from {module}: write it with NumPy yourself, "
                 "that is the exercise"
             )
+
+
+def _defining_module(obj, forbidden: tuple[str, ...]) -> str:
+    """The loaded forbidden module that holds ``obj``, for objects that do not say.
+
+    NumPy ufuncs such as ``scipy.special.expit`` have no ``__module__``: look
+    them up by identity in every loaded module of a forbidden package.
+    """
+    if obj is None or isinstance(obj, (int, float, str, bool)):
+        return ""
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".")[0] not in forbidden:
+            continue
+        if any(value is obj for value in vars(module).values()):
+            return module_name
+    return ""
 
 
 def check_close(

@@ -79,3 +79,21 @@ def test_check_no_warnings():
     assert check_no_warnings(np.exp, 1.0) == pytest.approx(np.e)
     with pytest.raises(AssertionError, match=r"overflow"):
         check_no_warnings(np.exp, 1000.0)
+
+
+def test_answers_taken_from_scipy_or_imported_inside_the_function_are_refused():
+    scipy_special = pytest.importorskip("scipy.special")
+    expit = scipy_special.expit  # a ufunc: it has no __module__ to give it away
+    own = notebook_function("def f(x):\n    return expit(x)", expit=expit)
+    with pytest.raises(AssertionError, match=r"f uses expit from scipy\.special"):
+        check_own_work(own)
+    inside = notebook_function(
+        "def g(x):\n    from scipy.special import expit\n    return expit(x)"
+    )
+    with pytest.raises(AssertionError, match=r"g imports scipy\.special inside the function"):
+        check_own_work(inside)
+    bare = notebook_function("def h(x):\n    import lossutils\n    return lossutils.sigmoid(x)")
+    with pytest.raises(AssertionError, match=r"h imports lossutils"):
+        check_own_work(bare)
+    allowed = notebook_function("def k(x):\n    return np.exp(x) / (1 + np.exp(x))")
+    check_own_work(allowed)
