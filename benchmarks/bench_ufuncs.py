@@ -60,7 +60,7 @@ def operations(z, t, out, mask):
         "np.maximum (array, 0)": lambda: np.maximum(z, 0, out=out),
         "sum over rows": lambda: z.sum(axis=1),
         "argmax over rows": lambda: z.argmax(axis=1),
-        "subtract a column (z - m[:, None])": lambda: np.subtract(z, z[:, :1], out=out),
+        "subtract a column (z - zmax[:, None])": lambda: np.subtract(z, z[:, :1], out=out),
         "np.vecdot over rows": lambda: np.vecdot(z, t),
     }
 
