@@ -31,10 +31,11 @@ __all__ = ["Loss"]
 # Bytes per block of rows. Small enough that the buffers a block touches stay
 # in the CPU's caches from one ufunc to the next, large enough that Python's
 # per-call overhead (a few microseconds per ufunc) stays a few percent of the
-# work. Measured, not derived: for N = 4096, C = 1000 on the machine the book
-# is built on, 1 MiB was the fastest size or within 5% of it for both losses
-# and dtypes, among sizes from 64 KiB to 256 MiB (the slowest took up to 3.7
-# times as long): `python benchmarks/bench_losses.py --block-sweep`.
+# work. Measured, not derived: for N = 4096, C = 1000 on the machines the book
+# was built on, 1 MiB was the fastest size or within about 15% of the fastest
+# for both losses and dtypes, among sizes from 64 KiB to 256 MiB, and single
+# ratios moved by up to a third between runs (the appendix "Making it fast"
+# shows two sweeps): `python benchmarks/bench_losses.py --block-sweep`.
 BLOCK_BYTES = 1 << 20
 
 

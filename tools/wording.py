@@ -34,6 +34,9 @@ STUDENT_WORDING: dict[str, str] = {
     "In the web book the cell below holds our solution, hidden behind its toggle: try first, "
     "then compare. In the assignment version it is blank, and the test cell after it checks "
     "your function and grades it.": _YOUR_TURN,
+    "In the web book the next cell holds our solution, folded away: try first, then compare. "
+    "In the assignment it is blank, and the test cell after it checks and grades your "
+    "function.": _YOUR_TURN,
 }
 
 # Sentences that must not survive in a student copy (the test checks every student copy).

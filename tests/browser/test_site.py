@@ -5,9 +5,10 @@ student edition (``make book-student``, ``_build/student/html``). For every
 page of each: no console errors, no failed request and no
 request leaving the machine; every equation rendered by MathJax; every image
 loaded and described by alt text; every internal link and anchor resolves; no
-critical or serious axe-core violation; no sideways scrolling at 390 px. The
-search page must find "softmax", and screenshots of two chapters at two widths
-go to ``_build/screenshots/<edition>-...``.
+critical or serious axe-core violation; no sideways scrolling at 390 px (the
+same page, narrowed). The search page must find "softmax", and screenshots of
+two chapters go to ``_build/screenshots/<edition>-...`` (the reader's edition
+at 1280 and 390 px, the student edition at 1280 px).
 
 Needs: the built sites (``make book book-student``), Debian's ``chromium`` at
 ``/usr/bin/chromium``, the ``playwright`` Python package (driver only: the
@@ -160,7 +161,9 @@ class PageVisit:
         self.page.on("requestfailed", self._on_failed)
         self.page.on("response", self._on_response)
         self.page.goto(base_url + path, wait_until="load")
-        self.page.wait_for_load_state("networkidle")  # the search page rewrites its URL
+        if path.startswith("search.html") or path == "index.html":
+            # The search page rewrites its URL; index.html redirects to the introduction.
+            self.page.wait_for_load_state("networkidle")
         self.page.evaluate(
             "() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
             " ? MathJax.startup.promise.then(() => true) : true"
@@ -268,14 +271,14 @@ def test_page_works_offline_and_renders(visit, edition, path):
                 f"axe {violation['impact']}: {violation['id']} ({violation['help']}) at {targets}"
             )
 
+    # The same page on a phone: the layout reflows when the viewport narrows, so one load
+    # serves both widths.
+    page.set_viewport_size({"width": 390, "height": 900})
+    overflowing = page.evaluate(SIDEWAYS_OVERFLOW)
+    if overflowing:
+        problems.append(f"scrolls sideways at 390 px because of {overflowing}")
+
     assert not problems, f"{edition}:{path}:\n  " + "\n  ".join(problems)
-
-
-@pytest.mark.parametrize(("edition", "path"), PAGES)
-def test_page_does_not_scroll_sideways_on_a_phone(visit, edition, path):
-    v = visit(edition, path, width=390)
-    overflowing = v.page.evaluate(SIDEWAYS_OVERFLOW)
-    assert not overflowing, f"{edition}:{path} scrolls sideways at 390 px because of {overflowing}"
 
 
 @pytest.mark.parametrize("edition", sorted(SITES))
@@ -289,9 +292,14 @@ def test_search_finds_softmax(visit, edition):
     )
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("name", sorted(PAGES_WITH_SCREENSHOTS))
-@pytest.mark.parametrize("edition", sorted(SITES))
+# Both widths of the reader's edition; the student edition at the desktop width, where the
+# graded cells' stubs show (it is laid out by the same theme).
+SCREENSHOT_CASES = [
+    ("reader", name, width) for name in sorted(PAGES_WITH_SCREENSHOTS) for width in (1280, 390)
+] + [("student", name, 1280) for name in sorted(PAGES_WITH_SCREENSHOTS)]
+
+
+@pytest.mark.parametrize(("edition", "name", "width"), SCREENSHOT_CASES)
 def test_screenshot(visit, edition, name, width):
     path = PAGES_WITH_SCREENSHOTS[name]
     site = SITES[edition][0]

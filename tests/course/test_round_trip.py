@@ -4,7 +4,8 @@ Proves what ``make assignment``, ``make grade`` and ``make feedback`` promise:
 
 * well-behaved submissions: the instructor version scores full marks, an
   untouched student copy 0 on every graded cell without crashing the grader, a
-  copy with exactly one solution filled in exactly that cell's points;
+  copy with every other solution filled in exactly those cells' points and 0
+  for the others;
 * misbehaving submissions, one student each (``MISBEHAVING``): an infinite loop,
   a syntax error, an edited and a deleted test cell, a notebook that is not valid
   JSON, a missing notebook, a solution that calls ``lossutils`` or SciPy for the
@@ -292,8 +293,7 @@ def trip(tmp_path_factory) -> RoundTrip:
             for gid, cell in cells.items()
             if regions.is_solution_cell(cell)
         }
-        for gid in points[name]:
-            c.submit(f"only_{gid}", name, c.with_solutions(name, grade_ids=[gid]))
+        c.submit("every_other", name, c.with_solutions(name, grade_ids=every_other(points[name])))
     for student, case in MISBEHAVING.items():
         nb, file_name = case.make(c)
         c.submit(student, case.assignment, nb, file_name)
@@ -394,11 +394,21 @@ def test_untouched_copy_scores_zero_on_every_graded_cell(trip, gradebook):
             assert gradebook.find_grade(f"test_{gid}", name, name, "blank").score == 0, gid
 
 
-def test_one_filled_solution_scores_exactly_its_points(trip, gradebook):
+def every_other(points: dict[str, float]) -> list[str]:
+    """The first, third, fifth... graded function of a chapter, in the chapter's order."""
+    return list(points)[::2]
+
+
+def test_filled_solutions_score_exactly_their_points_and_the_others_zero(trip, gradebook):
+    # One copy per chapter with every other solution filled in: each graded cell is scored
+    # on its own, so a filled cell gets its points and its unfilled neighbours get 0.
     for name in ASSIGNMENTS:
+        filled = every_other(trip.points[name])
         for gid, points in trip.points[name].items():
-            submission = gradebook.find_submission(name, f"only_{gid}")
-            assert submission.score == points, (name, gid, submission.score, points)
+            grade = gradebook.find_grade(f"test_{gid}", name, name, "every_other")
+            assert grade.score == (points if gid in filled else 0), (name, gid, grade.score)
+        submission = gradebook.find_submission(name, "every_other")
+        assert submission.score == sum(trip.points[name][gid] for gid in filled), name
 
 
 # -- misbehaving submissions ------------------------------------------------------------------
@@ -428,7 +438,7 @@ def test_misbehaving_submission_is_graded_as_described(student, trip, gradebook,
 
 
 def test_every_other_student_is_graded(trip, grades):
-    students = {"instructor", "blank", *(f"only_{g}" for p in trip.points.values() for g in p)}
+    students = {"instructor", "blank", "every_other"}
     for student in students:
         for name in ASSIGNMENTS:
             row = grades[(student, name)]
@@ -453,8 +463,14 @@ def test_the_teaching_page_shows_rows_of_a_real_grades_csv(trip):
     page = regions.read(ROOT / "book" / "teaching.ipynb")
     text = "\n".join(c.source for c in page.cells if c.cell_type == "markdown")
     excerpt = re.search(r"```text\n(student,assignment,score,max_score,status\n.*?)```", text, re.S)
-    lines = excerpt[1].strip().splitlines()
-    real = trip.grades_csv.read_text(encoding="utf-8").splitlines()
+
+    # Where a broken notebook stops being JSON depends on the chapter's length: compare the
+    # rows with the line and column of the JSON error left out.
+    def rows(text: str) -> list[str]:
+        return [re.sub(r"line \d+, column \d+", "line L, column C", r) for r in text.splitlines()]
+
+    lines = rows(excerpt[1].strip())
+    real = rows(trip.grades_csv.read_text(encoding="utf-8"))
     assert len(lines) > 5
     assert [line for line in lines if line not in real] == []
 
