@@ -1,17 +1,18 @@
 """Sigmoid cross-entropy: binary and multi-label classification, with PyTorch's options.
 
-Per element, with logit ``z``, target ``t`` in [0, 1] and ``e = exp(-|z|)``::
+Per element, with logit ``z`` and target ``t`` in [0, 1]::
 
     loss = pos_weight * t * softplus(-z) + (1 - t) * softplus(z)
     grad = (1 - t) * sigmoid(z) - pos_weight * t * sigmoid(-z)
 
-with ``softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e)``: two non-negative
-terms, so nothing cancels, and ``exp`` only ever sees ``-|z| <= 0``. A
-per-class or per-element ``weight`` multiplies both. Without options the plain
-kernel below is used; it writes the same two formulas (``pos_weight = 1``) as::
+with ``softplus(z) = log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))``: two
+non-negative terms, so nothing cancels, and ``exp`` only ever sees
+``-|z| <= 0``. A per-class or per-element ``weight`` multiplies both. Without
+options the plain kernel below is used; it writes the same two formulas
+(``pos_weight = 1``) with ``nonneg = [z >= 0]`` (1 where z >= 0, else 0) as::
 
-    loss = z * (s - t) + log1p(e)           s = 1 where z >= 0, else 0
-    grad = (s - t) - copysign(q, z)         q = e / (1 + e) = sigmoid(-|z|)
+    loss = z * (nonneg - t) + log1p(exp(-|z|))
+    grad = (nonneg - t) - copysign(q, z)          q = sigmoid(-|z|)
 
 ``grad`` equals ``sigmoid(z) - t``, but is written with ``q``, the probability
 of the *less* likely outcome, which is tiny when the model is sure and so keeps
@@ -49,25 +50,25 @@ def _copysign_in_place(magnitude: NDArray, sign_source: NDArray, scratch: NDArra
     np.bitwise_or(magnitude.view(uint), scratch_bits, out=magnitude.view(uint))
 
 
-def _plain_rows(z, t, grad, u, scratch, mask, divisor):
+def _plain_rows(z, t, grad, hinge_factor, scratch, nonneg, divisor):
     """Loss of each row of one block, and the block's gradient written into ``grad``.
 
-    ``u``, ``scratch`` and ``mask`` are block-sized work buffers.
+    ``hinge_factor``, ``scratch`` and ``nonneg`` are block-sized work buffers.
     """
-    np.signbit(z, out=mask)
-    np.logical_not(mask, out=mask)  # s: z >= 0, decided by the sign bit, as copysign does
+    np.signbit(z, out=nonneg)
+    np.logical_not(nonneg, out=nonneg)  # [z >= 0], decided by the sign bit, as copysign does
     np.abs(z, out=grad)
     np.negative(grad, out=grad)
-    np.exp(grad, out=grad)  # e = exp(-|z|) in (0, 1]: never overflows
-    np.log1p(grad, out=scratch)  # log(1 + e) > 0
+    np.exp(grad, out=grad)  # exp(-|z|) in (0, 1]: never overflows
+    np.log1p(grad, out=scratch)  # log(1 + exp(-|z|)) > 0
     loss = scratch.sum(axis=1)
-    np.copyto(u, mask)
-    u -= t  # u = s - t: exact when t is 0 or 1
-    loss += np.vecdot(z, u)  # z * u >= 0 everywhere: the hinge part of the loss
+    np.copyto(hinge_factor, nonneg)
+    hinge_factor -= t  # [z >= 0] - t: exact when t is 0 or 1
+    loss += np.vecdot(z, hinge_factor)  # >= 0 everywhere: the hinge part of the loss
     np.add(grad, 1.0, out=scratch)
-    np.divide(grad, scratch, out=grad)  # q = e / (1 + e)
+    np.divide(grad, scratch, out=grad)  # q = sigmoid(-|z|)
     _copysign_in_place(grad, z, scratch)
-    np.subtract(u, grad, out=grad)  # sigmoid(z) - t
+    np.subtract(hinge_factor, grad, out=grad)  # sigmoid(z) - t
     if divisor is not None:
         grad /= divisor
     return loss
@@ -76,44 +77,50 @@ def _plain_rows(z, t, grad, u, scratch, mask, divisor):
 def _weighted_rows(z, t, weight, pos_weight, grad, buffers, divisor, *, with_infinities=False):
     """Per-row losses with ``weight`` and ``pos_weight`` (either may be ``None``).
 
-    The same two formulas as the plain kernel, with ``a = 1 + (pos_weight - 1) t``
-    (the weight of ``log1p(e)``, which both softplus terms share) and
-    ``u = (1 - t) s - pos_weight t (1 - s) = 1 - t - (1 - s) a``::
+    The same two formulas as the plain kernel, with
+    ``log_weight = 1 + (pos_weight - 1) t`` (the weight of ``log1p(exp(-|z|))``,
+    which both softplus terms share) and, writing ``nonneg`` for ``[z >= 0]``,
+    ``hinge_factor = (1 - t) nonneg - pos_weight t (1 - nonneg)
+    = 1 - t - (1 - nonneg) log_weight``::
 
-        loss = z * u + a * log1p(e)         z * u >= 0 and a * log1p(e) >= 0
-        grad = u - a * copysign(q, z)       = (1 - t) sigmoid(z) - pos_weight t sigmoid(-z)
+        loss = z * hinge_factor + log_weight * log1p(exp(-|z|))     both terms >= 0
+        grad = hinge_factor - log_weight * copysign(q, z)
+             = (1 - t) sigmoid(z) - pos_weight t sigmoid(-z)
 
-    ``buffers`` are three block-sized work arrays and a boolean mask. With
-    ``with_infinities``, ``z * u`` with ``u = 0`` counts as its limit, 0, where
+    ``buffers`` are three block-sized work arrays and log_weight boolean nonneg. With
+    ``with_infinities``, ``z * hinge_factor`` with ``hinge_factor = 0`` counts as its
+    limit, 0, where
     ``z`` is infinite (certain and right costs nothing).
     """
-    log_term, u, a, mask = buffers
-    np.signbit(z, out=mask)
-    np.logical_not(mask, out=mask)  # s: z >= 0
+    log_term, hinge_factor, log_weight, nonneg = buffers
+    np.signbit(z, out=nonneg)
+    np.logical_not(nonneg, out=nonneg)  # [z >= 0]
     np.abs(z, out=grad)
     np.negative(grad, out=grad)
-    np.exp(grad, out=grad)  # e = exp(-|z|) in (0, 1]
+    np.exp(grad, out=grad)  # exp(-|z|) in (0, 1]
     np.log1p(grad, out=log_term)
-    np.add(grad, 1.0, out=u)
-    np.divide(grad, u, out=grad)  # q = e / (1 + e) = sigmoid(-|z|)
-    _copysign_in_place(grad, z, u)
+    np.add(grad, 1.0, out=hinge_factor)
+    np.divide(grad, hinge_factor, out=grad)  # q = sigmoid(-|z|) = sigmoid(-|z|)
+    _copysign_in_place(grad, z, hinge_factor)
     if pos_weight is None:
-        a.fill(1.0)
+        log_weight.fill(1.0)
     else:
-        np.multiply(t, pos_weight - 1.0, out=a)
-        a += 1.0
-    log_term *= a
-    np.copyto(u, mask)
-    u -= 1.0
-    u *= a
-    u += 1.0
-    u -= t  # u = 1 - t - (1 - s) a
-    grad *= a
-    np.subtract(u, grad, out=grad)
-    np.multiply(z, u, out=a)  # the hinge part, >= 0 (a is no longer needed)
+        np.multiply(t, pos_weight - 1.0, out=log_weight)
+        log_weight += 1.0
+    log_term *= log_weight
+    np.copyto(hinge_factor, nonneg)
+    hinge_factor -= 1.0
+    hinge_factor *= log_weight
+    hinge_factor += 1.0
+    hinge_factor -= t  # 1 - t - (1 - nonneg) log_weight
+    grad *= log_weight
+    np.subtract(hinge_factor, grad, out=grad)
+    np.multiply(
+        z, hinge_factor, out=log_weight
+    )  # the hinge part, >= 0 (log_weight is no longer needed)
     if with_infinities:
-        a[u == 0] = 0.0
-    log_term += a
+        log_weight[hinge_factor == 0] = 0.0
+    log_term += log_weight
     if weight is not None:
         log_term *= weight
         grad *= weight

@@ -1,24 +1,26 @@
 """Softmax cross-entropy: multi-class classification, with PyTorch's options.
 
 Every variant is one formula. Row ``i`` of the logits, ``z``, is scored against
-non-negative *target weights* ``q`` (one per class) with total ``Q = sum_j q_j``::
+a non-negative *weighted target* row ``wt`` (one entry per class: the target
+times its class weight) with total ``wt_total = sum_j wt_j``::
 
-    loss = sum_j q_j * (-log softmax(z)_j)
-         = sum_j q_j (zmax - z_j) + Q * log1p(rest)       non-negative terms only
-    grad = Q * softmax(z) - q
+    loss = sum_j wt_j * (-log softmax(z)_j)
+         = sum_j wt_j (zmax - z_j) + wt_total * log1p(rest)   non-negative terms only
+    grad = wt_total * softmax(z) - wt
 
-where ``zmax = z[k]`` is the row maximum, ``e = exp(z - zmax)`` (so ``e[k] = 1``)
-and ``rest = sum of e[j] for j != k``. The options only change ``q``:
+where ``zmax = z[k]`` is the row maximum, ``exps = exp(z - zmax)`` (so
+``exps[k] = 1``) and ``rest = sum of exps[j] for j != k``. The options only
+change ``wt``:
 
-* a label ``y``: ``q = onehot(y)``; with class weights ``omega``: ``q = omega[y] * onehot(y)``;
-* ``ignore_index``: ``q = 0`` for that row;
-* probability rows ``t``: ``q = t``, with class weights ``q = omega * t``;
+* a label ``y``: ``wt = onehot(y)``; with class weights ``omega``: ``wt = omega[y] * onehot(y)``;
+* ``ignore_index``: ``wt = 0`` for that row;
+* probability rows ``t``: ``wt = t``, with class weights ``wt = omega * t``;
 * label smoothing ``eps``: the target becomes ``(1 - eps) * target + eps / C`` (times
   ``omega`` with class weights), exactly as in ``torch.nn.functional.cross_entropy``.
 
-``log1p(rest)`` keeps the digits of a tiny loss where ``log(sum(e))`` would
+``log1p(rest)`` keeps the digits of a tiny loss where ``log(sum(exps))`` would
 round it to 0, and the gradient at ``k`` is computed as
-``(sum_{j != k} q_j - q_k * rest) / (1 + rest)``, so it never forms
+``(sum_{j != k} wt_j - wt_k * rest) / (1 + rest)``, so it never forms
 ``p_k - 1`` with ``p_k`` close to 1. The exponent ``z - zmax`` is at most 0, so
 ``exp`` never overflows.
 """
@@ -47,100 +49,102 @@ __all__ = ["SoftmaxCrossEntropy", "softmax_cross_entropy"]
 def _label_rows(z, labels, row_weight, kept, smoothing, class_weight, others, grad, divisor):
     """Losses of one block of rows with integer labels; the block's gradient goes into ``grad``.
 
-    ``row_weight`` (shape ``(b,)``, or ``None`` for ones) is the weight of each
+    ``row_weight`` (shape ``(n_rows,)``, or ``None`` for ones) is the weight of each
     row's label, 0 for an ignored row; ``kept`` (``None`` for all) marks the
     rows not ignored, which label smoothing spreads over. ``class_weight`` and
     ``others`` (its sum over every class but ``j``) are ``None`` without class
     weights. ``grad`` doubles as the work buffer: it holds ``z - zmax``, then
-    ``e``, then the gradient divided by ``divisor`` (if not ``None``), so a
+    ``exps``, then the gradient divided by ``divisor`` (if not ``None``), so a
     block touches two arrays only. Returns ``(losses, zmax)``.
     """
-    b, c = z.shape
-    idx = np.arange(b)
+    n_rows, c = z.shape
+    idx = np.arange(n_rows)
     k = z.argmax(axis=1)
     zmax = z[idx, k]
-    e = grad
-    np.subtract(z, zmax[:, None], out=e)  # z - zmax <= 0
+    exps = grad
+    np.subtract(z, zmax[:, None], out=exps)  # z - zmax <= 0
     nll = zmax - z[idx, labels]  # -log p_y, less its log1p(rest) part: >= 0
     if smoothing:
         # sum_j omega_j (zmax - z_j): every term >= 0, so nothing cancels
-        spread = -(e @ class_weight) if class_weight is not None else -e.sum(axis=1)
-    np.exp(e, out=e)
-    e[idx, k] = 0.0  # leave the maximum's own term, exactly 1, out of the sum
-    rest = e.sum(axis=1)
-    e[idx, k] = 1.0
-    r = 1.0 / (1.0 + rest)  # so that p = e * r
+        spread = -(exps @ class_weight) if class_weight is not None else -exps.sum(axis=1)
+    np.exp(exps, out=exps)
+    exps[idx, k] = 0.0  # leave the maximum's own term, exactly 1, out of the sum
+    rest = exps.sum(axis=1)
+    exps[idx, k] = 1.0
+    p_scale = 1.0 / (1.0 + rest)  # so that p = exps * p_scale
     log1p_rest = np.log1p(rest)
     nll += log1p_rest
 
-    a = np.ones(b, z.dtype) if row_weight is None else row_weight  # the label's weight
+    label_w = np.ones(n_rows, z.dtype) if row_weight is None else row_weight
     if not smoothing:
-        # p_y - 1 for the true class: -rest * r if it is the maximum (no 1 - p_k),
+        # p_y - 1 for the true class: -rest * p_scale if it is the maximum (no 1 - p_k),
         # else p_y - 1 with p_y <= 1/2, where the subtraction loses nothing.
-        p_y_minus_1 = np.where(labels == k, -rest * r, e[idx, labels] * r - 1.0)
-        factor = a if divisor is None else a / divisor
-        np.multiply(e, (factor * r)[:, None], out=grad)
+        p_y_minus_1 = np.where(labels == k, -rest * p_scale, exps[idx, labels] * p_scale - 1.0)
+        factor = label_w if divisor is None else label_w / divisor
+        np.multiply(exps, (factor * p_scale)[:, None], out=grad)
         grad[idx, labels] = factor * p_y_minus_1
-        return np.where(a == 0, 0.0, a * nll), zmax  # an ignored row costs 0, even if nll = inf
+        # An ignored row costs 0, even if its nll is inf.
+        return np.where(label_w == 0, 0.0, label_w * nll), zmax
 
-    # Label smoothing: q_j = a [j = y] + s omega_j, with s = eps / C on every kept row.
-    a = (1.0 - smoothing) * a
-    s = np.full(b, smoothing / c, z.dtype) if kept is None else (smoothing / c) * kept
+    # Label smoothing: wt_j = label_w [j = y] + spread_w omega_j, with spread_w = eps / C on
+    # every kept row.
+    label_w = (1.0 - smoothing) * label_w
+    spread_w = np.full(n_rows, smoothing / c, z.dtype) if kept is None else (smoothing / c) * kept
     omega_total = c if class_weight is None else float(class_weight.sum())
-    q_total = a + s * omega_total
+    wt_total = label_w + spread_w * omega_total
     omega_k = 1.0 if class_weight is None else class_weight[k]
     others_k = c - 1 if class_weight is None else others[k]
-    q_k = s * omega_k + np.where(labels == k, a, 0.0)
-    q_others = s * others_k + np.where(labels == k, 0.0, a)
-    np.multiply(e, (q_total * r)[:, None], out=grad)  # Q p
+    wt_k = spread_w * omega_k + np.where(labels == k, label_w, 0.0)
+    wt_others = spread_w * others_k + np.where(labels == k, 0.0, label_w)
+    np.multiply(exps, (wt_total * p_scale)[:, None], out=grad)  # wt_total * p
     if class_weight is None:
-        grad -= s[:, None]
+        grad -= spread_w[:, None]
     else:
-        grad -= s[:, None] * class_weight
-    grad[idx, labels] -= a
-    grad[idx, k] = (q_others - q_k * rest) * r
+        grad -= spread_w[:, None] * class_weight
+    grad[idx, labels] -= label_w
+    grad[idx, k] = (wt_others - wt_k * rest) * p_scale
     if divisor is not None:
         grad /= divisor
-    losses = a * nll + s * (spread + omega_total * log1p_rest)
-    return np.where(q_total == 0, 0.0, losses), zmax
+    losses = label_w * nll + spread_w * (spread + omega_total * log1p_rest)
+    return np.where(wt_total == 0, 0.0, losses), zmax
 
 
-def _dense_rows(z, q, grad, divisor, *, with_infinities=False):
-    """Losses of one block of rows against target weights ``q`` (shape ``(b, C)``).
+def _dense_rows(z, wt, grad, divisor, *, with_infinities=False):
+    """Losses of one block of rows against weighted targets ``wt`` (shape ``(n_rows, C)``).
 
     The gradient, divided by ``divisor`` (if not ``None``), goes into ``grad``
     (which is also the work buffer). With
-    ``with_infinities``, a product ``q_j * (zmax - z_j)`` with ``q_j = 0`` and an
+    ``with_infinities``, a product ``wt_j * (zmax - z_j)`` with ``wt_j = 0`` and an
     infinite logit counts as its limit, 0. Returns ``(losses, zmax)``.
     """
-    b = z.shape[0]
-    idx = np.arange(b)
+    n_rows = z.shape[0]
+    idx = np.arange(n_rows)
     k = z.argmax(axis=1)
     zmax = z[idx, k]
-    e = grad
-    np.subtract(z, zmax[:, None], out=e)  # z - zmax <= 0
+    exps = grad
+    np.subtract(z, zmax[:, None], out=exps)  # z - zmax <= 0
     if with_infinities:
-        terms = q * e
-        terms[q == 0] = 0.0  # a masked class (z = -inf) with no target weight costs nothing
+        terms = wt * exps
+        terms[wt == 0] = 0.0  # a masked class (z = -inf) with no target weight costs nothing
         hinge = -terms.sum(axis=1)
     else:
-        hinge = -np.vecdot(q, e)  # sum_j q_j (zmax - z_j): every term >= 0
-    not_k = np.ones(q.shape, dtype=bool)
+        hinge = -np.vecdot(wt, exps)  # sum_j wt_j (zmax - z_j): every term >= 0
+    not_k = np.ones(wt.shape, dtype=bool)
     not_k[idx, k] = False
-    q_others = q.sum(axis=1, where=not_k)  # summed directly: no cancellation in Q - q_k
-    q_k = q[idx, k]
-    q_total = q_others + q_k
-    np.exp(e, out=e)
-    e[idx, k] = 0.0
-    rest = e.sum(axis=1)
-    e[idx, k] = 1.0
-    r = 1.0 / (1.0 + rest)
-    np.multiply(e, (q_total * r)[:, None], out=grad)  # Q p
-    grad -= q
-    grad[idx, k] = (q_others - q_k * rest) * r
+    wt_others = wt.sum(axis=1, where=not_k)  # summed directly: no cancellation in wt_total - wt_k
+    wt_k = wt[idx, k]
+    wt_total = wt_others + wt_k
+    np.exp(exps, out=exps)
+    exps[idx, k] = 0.0
+    rest = exps.sum(axis=1)
+    exps[idx, k] = 1.0
+    p_scale = 1.0 / (1.0 + rest)
+    np.multiply(exps, (wt_total * p_scale)[:, None], out=grad)  # wt_total * p
+    grad -= wt
+    grad[idx, k] = (wt_others - wt_k * rest) * p_scale
     if divisor is not None:
         grad /= divisor
-    return hinge + q_total * np.log1p(rest), zmax
+    return hinge + wt_total * np.log1p(rest), zmax
 
 
 def _finite_limit(z: NDArray, row_numbers: NDArray) -> NDArray:
@@ -170,14 +174,14 @@ def _finite_limit(z: NDArray, row_numbers: NDArray) -> NDArray:
 
 
 def _dense_targets(labels, row_weight, kept, smoothing, class_weight, c, dtype):
-    """The target weights ``q`` of rows with integer labels, as a dense ``(b, C)`` array."""
-    b = labels.shape[0]
-    a = np.ones(b, dtype) if row_weight is None else row_weight
-    keep = np.ones(b, dtype) if kept is None else kept
+    """The weighted targets ``wt`` of rows with integer labels, a dense ``(n_rows, C)`` array."""
+    n_rows = labels.shape[0]
+    label_w = np.ones(n_rows, dtype) if row_weight is None else row_weight
+    keep = np.ones(n_rows, dtype) if kept is None else kept
     omega = np.ones(c, dtype) if class_weight is None else class_weight
-    q = (smoothing / c) * keep[:, None] * omega
-    q[np.arange(b), labels] += (1.0 - smoothing) * a
-    return q
+    wt = (smoothing / c) * keep[:, None] * omega
+    wt[np.arange(n_rows), labels] += (1.0 - smoothing) * label_w
+    return wt
 
 
 @ignore_fp_errors
@@ -386,12 +390,12 @@ def _from_probabilities(z, t, class_weight, smoothing, divisor):
     n, c = z.shape
 
     def dense(rows):
-        q = t[rows]
+        wt = t[rows]
         if smoothing:
-            q = (1.0 - smoothing) * q + smoothing / c
+            wt = (1.0 - smoothing) * wt + smoothing / c
         if class_weight is not None:
-            q = q * class_weight
-        return q
+            wt = wt * class_weight
+        return wt
 
     grad = np.empty_like(z)
     losses = np.empty(n, dtype=z.dtype)
