@@ -22,8 +22,8 @@ READER_SITE := _build/html
 BOOK_SOURCES := $(NOTEBOOKS) $(wildcard book/_ext/*.py book/_static/* book/_templates/*) \
 	book/references.bib _config.yml _toc.yml tools/editions.py tools/regions.py
 
-.PHONY: book book-student test lint workflows unit nbval browser course assignment grade \
-	feedback lab bench clean
+.PHONY: book book-student test test-serial lane-sites lane-course lint workflows unit nbval \
+	browser course assignment grade feedback lab bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,7 +80,23 @@ browser: $(STAMP)
 course: $(STAMP) $(READER_SITE)/index.html
 	$(BIN)/pytest -p no:cacheprovider tests/course
 
-test: lint workflows unit nbval book book-student browser course
+# After the quick checks and the reader's build, `make test` runs two lanes side by side:
+# the student edition then the browser test, and nbval then the course round trip. Each lane
+# keeps about one core busy (a notebook kernel, or Chromium), so on a 2-core machine the
+# lanes take about the time of the longer one instead of the sum. (make -j1 test-serial
+# runs the same steps one after the other.)
+test: lint workflows unit book
+	$(MAKE) --no-print-directory -j2 --output-sync=line lane-sites lane-course
+
+lane-sites:
+	$(MAKE) --no-print-directory book-student
+	$(MAKE) --no-print-directory browser
+
+lane-course:
+	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory course
+
+test-serial: lint workflows unit nbval book book-student browser course
 
 assignment: $(STAMP) $(READER_SITE)/index.html
 	$(BIN)/python tools/course.py assignment
