@@ -183,25 +183,25 @@ class SGD:
             If a parameter's ``.grad`` no longer has the shape of its ``.data``
             (it was replaced by hand): it would be broadcast.
         """
-        for i, p in enumerate(self.params):
-            if p.grad.shape != p.data.shape:
+        for i, param in enumerate(self.params):
+            if param.grad.shape != param.data.shape:
                 raise ValueError(
-                    f"parameter {i} has data of shape {p.data.shape} but grad of shape "
-                    f"{p.grad.shape}; they must match"
+                    f"parameter {i} has data of shape {param.data.shape} but grad of shape "
+                    f"{param.grad.shape}; they must match"
                 )
-            g = p.grad
+            update = param.grad
             # The order below is torch.optim.SGD's (_single_tensor_sgd), step by step.
             if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data
+                update = update + self.weight_decay * param.data
             if self.momentum != 0:
                 buf = self._buffers[i]
                 if buf is None:
-                    buf = self._buffers[i] = np.array(g, copy=True)  # never alias p.grad
+                    buf = self._buffers[i] = np.array(update, copy=True)  # never alias param.grad
                 else:
                     buf *= self.momentum
-                    buf += g
-                g = g + self.momentum * buf if self.nesterov else buf
-            p.data -= self.lr * g
+                    buf += update
+                update = update + self.momentum * buf if self.nesterov else buf
+            param.data -= self.lr * update
 
     def zero_grad(self) -> None:
         """Set the gradient of every parameter to zero."""

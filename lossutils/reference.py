@@ -91,7 +91,7 @@ def sigmoid_cross_entropy_reference(
     z = z.astype(np.float64)
     t = check_probability_targets(targets, z.shape, np.dtype(np.float64))
     n = z.shape[0]
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    losses = np.maximum(z, 0) - z * t + np.log1p(e)
-    probs = np.where(z >= 0, 1.0, e) / (1.0 + e)  # the sigmoid, from e alone
+    exps = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    losses = np.maximum(z, 0) - z * t + np.log1p(exps)
+    probs = np.where(z >= 0, 1.0, exps) / (1.0 + exps)  # the sigmoid, from exps alone
     return float(losses.sum() / n), (probs - t) / n
