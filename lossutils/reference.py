@@ -5,9 +5,11 @@ the loss and the gradient of the same function. Their error is a few units of
 rounding *relative to the largest term* (the loss or 1, whichever is larger);
 what they do not do is keep every digit of a loss of 1e-40 or of a gradient
 entry of 1e-18, which :func:`~lossutils.softmax_cross_entropy` and
-:func:`~lossutils.sigmoid_cross_entropy` also do (craft that never changes a
-training step: chapter 5 and the appendix "Making it fast" say why). The
-test suite checks the fast versions against these on ordinary inputs.
+:func:`~lossutils.sigmoid_cross_entropy` also do. Those digits are craft: in
+chapter 5's test no weight changed because of them, and they move a parameter
+only where it is at or near 0, by about 1e-18 (chapter 5 and the appendix
+"Making it fast" say more). The test suite checks the fast versions against
+these on ordinary inputs.
 """
 
 from __future__ import annotations
