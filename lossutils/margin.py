@@ -154,7 +154,7 @@ def _arcface_target(c, sin_theta, margin: float, easy_margin: bool):
         main = c > 0
         fallback = c
     else:
-        # theta + m <= pi  <=>  c > cos(pi - m); the constants as insightface computes them.
+        # theta + m < pi  <=>  c > cos(pi - m); the constants as insightface computes them.
         main = c > math.cos(math.pi - margin)
         fallback = c - math.sin(math.pi - margin) * margin  # c - m sin m
     phi = np.where(main, c * cos_m - sin_theta * sin_m, fallback)
@@ -559,8 +559,10 @@ class ArcFaceLoss(_MarginSoftmaxLoss):
     -----
     On the main branch :math:`\varphi'(c) = \cos m + \sin m \; c / \sin\theta`,
     unbounded as :math:`\theta \to 0`; the backward pass never forms it (see
-    :mod:`lossutils.margin`), so the gradient stays finite and accurate for
-    every input, including :math:`x` parallel to its class centre.
+    :mod:`lossutils.margin`), so the gradient stays finite and accurate near
+    :math:`\theta = 0`. At :math:`\theta = 0` exactly (``x`` parallel to its
+    class centre) the loss has a kink and no gradient; ``backward`` then
+    returns a subgradient, with the true class's part of the pull set to 0.
 
     Examples
     --------
