@@ -81,19 +81,19 @@ course: $(STAMP) $(READER_SITE)/index.html
 	$(BIN)/pytest -p no:cacheprovider tests/course
 
 # After the quick checks and the reader's build, `make test` runs two lanes side by side:
-# the student edition then the browser test, and nbval then the course round trip. Each lane
-# keeps about one core busy (a notebook kernel, or Chromium), so on a 2-core machine the
-# lanes take about the time of the longer one instead of the sum. (make -j1 test-serial
-# runs the same steps one after the other.)
+# the student edition, the browser test and nbval in one, the course round trip in the
+# other. Each lane keeps about one core busy (a notebook kernel, or Chromium), so on a
+# 2-core machine the lanes take about the time of the longer one instead of the sum.
+# (make test-serial runs the same steps one after the other.)
 test: lint workflows unit book
 	$(MAKE) --no-print-directory -j2 --output-sync=line lane-sites lane-course
 
 lane-sites:
 	$(MAKE) --no-print-directory book-student
 	$(MAKE) --no-print-directory browser
+	$(MAKE) --no-print-directory nbval
 
 lane-course:
-	$(MAKE) --no-print-directory nbval
 	$(MAKE) --no-print-directory course
 
 test-serial: lint workflows unit nbval book book-student browser course
