@@ -80,20 +80,28 @@ browser: $(STAMP)
 course: $(STAMP) $(READER_SITE)/index.html
 	$(BIN)/pytest -p no:cacheprovider tests/course
 
-# After the quick checks and the reader's build, `make test` runs two lanes side by side:
-# the student edition, the browser test and nbval in one, the course round trip in the
-# other. Each lane keeps about one core busy (a notebook kernel, or Chromium), so on a
-# 2-core machine the lanes take about the time of the longer one instead of the sum.
-# (make test-serial runs the same steps one after the other.)
-test: lint workflows unit book
+# After the quick checks, `make test` runs two lanes side by side: the unit tests, the
+# student edition, the browser test and nbval in one; the reader's edition and the course
+# round trip in the other. Each lane keeps about one core busy (a notebook kernel, or
+# Chromium), so on a 2-core machine the lanes take about the time of the longer one
+# instead of the sum. Both lanes need the reader's site: whichever asks first builds it
+# while holding a lock, and the other waits for it. (make test-serial runs the same steps
+# one after the other.)
+test: lint workflows
 	$(MAKE) --no-print-directory -j2 --output-sync=line lane-sites lane-course
 
+READER_LOCK = mkdir -p _build && flock _build/.reader-site.lock \
+	$(MAKE) --no-print-directory $(READER_SITE)/index.html
+
 lane-sites:
+	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory book-student
+	$(READER_LOCK)
 	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory nbval
 
 lane-course:
+	$(READER_LOCK)
 	$(MAKE) --no-print-directory course
 
 test-serial: lint workflows unit nbval book book-student browser course
