@@ -60,7 +60,7 @@ BOOK = regions.BOOK
 DEFAULT_COURSE = ROOT / "_build" / "course"
 COURSE_ID = "cross-entropy-from-scratch"
 # Seconds one cell may run while grading: the slowest cell of the graded chapters takes
-# about 6 s on a 2-core machine, so a minute leaves room for slow machines and catches
+# about 12 s on a 2-core machine, so a minute leaves room for slow machines and catches
 # infinite loops.
 CELL_TIMEOUT = 60
 # The whole autograde of one notebook may take this many cell limits per code cell, plus two

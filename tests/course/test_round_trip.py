@@ -48,10 +48,10 @@ from tools.wording import WEB_BOOK_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = [path.stem for path in course.graded_chapters()]
-# Seconds per cell. The slowest cell of the graded chapters takes about 6 s on a quiet 2-core
+# Seconds per cell. The slowest cell of the graded chapters takes about 12 s on a quiet 2-core
 # machine, and make test grades while the other lane builds and browses the book; each
 # infinite loop below costs this long.
-CELL_TIMEOUT = 20
+CELL_TIMEOUT = 30
 # Seconds for the whole grading of one notebook (the slowest, chapter 7, takes ~40 s there).
 NOTEBOOK_BUDGET = 300
 
