@@ -126,6 +126,7 @@ lab: $(STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_losses.py
 	$(BIN)/python benchmarks/bench_ufuncs.py
+	$(BIN)/python benchmarks/bench_vs_v01.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
