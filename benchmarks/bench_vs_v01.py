@@ -1,8 +1,9 @@
 """lossutils against its own first release (0.1.0): did 0.2 make the plain losses slower?
 
 The layers of 0.1.0 are taken from the commit that released it (``git archive``,
-into a temporary directory), the current ones from this checkout; both run
-forward + backward on the same logits, one after the other, in one process.
+into a temporary directory), the current ones from this checkout. Both run
+forward + backward on the same logits in one process, interleaved by
+``bench_losses.median_ms`` so that drift of the machine hits both alike.
 
 Run: ``python benchmarks/bench_vs_v01.py [--n 4096] [--c 1000] [--repeats 15]``
 (needs git and the repository's history).
@@ -16,17 +17,21 @@ import importlib
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_losses import median_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 V01_COMMIT = "30af92f"  # lossutils 0.1.0, the first edition
 
 
 def load_lossutils(path: Path):
-    """Import the ``lossutils`` found under ``path``, forgetting any other one."""
+    """Import the ``lossutils`` found under ``path``, as a module of its own.
+
+    The package imports nothing inside its functions, so a version loaded
+    earlier keeps working after the next one replaces it in ``sys.modules``.
+    """
     for name in [m for m in sys.modules if m == "lossutils" or m.startswith("lossutils.")]:
         del sys.modules[name]
     sys.path.insert(0, str(path))
@@ -36,37 +41,11 @@ def load_lossutils(path: Path):
         sys.path.remove(str(path))
 
 
-def median_ms(run, repeats: int) -> float:
-    run()  # warm-up: first-touch page faults and caches
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
-
-
 def step(layer_class, logits, target):
     """One forward and backward pass of a fresh layer."""
     layer = layer_class()
     layer.forward(logits, target)
     return layer.backward()
-
-
-def time_layers(lossutils, n: int, c: int, repeats: int) -> dict[tuple[str, str], float]:
-    rng = np.random.default_rng(0)
-    times = {}
-    for dtype in (np.float32, np.float64):
-        logits = (3 * rng.standard_normal((n, c))).astype(dtype)
-        targets = (rng.random((n, c)) < 0.5).astype(dtype)
-        labels = rng.integers(0, c, n)
-
-        name = np.dtype(dtype).name
-        softmax = functools.partial(step, lossutils.SoftmaxCrossEntropy, logits, labels)
-        sigmoid = functools.partial(step, lossutils.SigmoidCrossEntropy, logits, targets)
-        times["softmax CE", name] = median_ms(softmax, repeats)
-        times["sigmoid CE", name] = median_ms(sigmoid, repeats)
-    return times
 
 
 def main() -> None:
@@ -84,23 +63,39 @@ def main() -> None:
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         old = load_lossutils(Path(tmp))
-        old_version = old.__version__
-        before = time_layers(old, args.n, args.c, args.repeats)
     new = load_lossutils(ROOT)
-    after = time_layers(new, args.n, args.c, args.repeats)
+    versions = (old.__version__, new.__version__)
 
     print(
         f"numpy {np.__version__}; forward + backward, N = {args.n}, C = {args.c}, "
-        f"median of {args.repeats} runs"
+        f"median of {args.repeats} interleaved runs"
     )
-    print(f"{'loss':12s}{'dtype':9s}{old_version:>10s}{new.__version__:>10s}{'ratio':>9s}")
-    for key in before:
-        print(
-            f"{key[0]:12s}{key[1]:9s}{before[key]:10.1f}{after[key]:10.1f}"
-            f"{after[key] / before[key]:8.2f}x"
-        )
+    print(f"{'loss':12s}{'dtype':9s}{versions[0]:>10s}{versions[1]:>10s}{'ratio':>9s}")
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        logits = (3 * rng.standard_normal((args.n, args.c))).astype(dtype)
+        targets = {
+            "softmax CE": rng.integers(0, args.c, args.n),
+            "sigmoid CE": (rng.random((args.n, args.c)) < 0.5).astype(dtype),
+        }
+        for loss, layer_name in (
+            ("softmax CE", "SoftmaxCrossEntropy"),
+            ("sigmoid CE", "SigmoidCrossEntropy"),
+        ):
+            runs = {
+                module.__version__: functools.partial(
+                    step, getattr(module, layer_name), logits, targets[loss]
+                )
+                for module in (old, new)
+            }
+            times = median_ms(runs, (), args.repeats)
+            before, after = (times[v] for v in versions)
+            print(
+                f"{loss:12s}{np.dtype(dtype).name:9s}{before:10.1f}{after:10.1f}"
+                f"{after / before:8.2f}x"
+            )
     print(
-        f"times in ms; ratio = {new.__version__} time / {old_version} time "
+        f"times in ms; ratio = {versions[1]} time / {versions[0]} time "
         "(the issue allows no regression past 1.10x)"
     )
 
